@@ -1,0 +1,52 @@
+"""gunicorn settings for the enrichment service; every value says why it is what it is.
+
+Serve with: gunicorn -c gunicorn.conf.py 'service:create_app()'
+"""
+
+import os
+import tempfile
+
+from service.config import Settings
+
+settings = Settings.from_env()
+
+bind = f"{settings.host}:{settings.port}"
+
+# One worker per core: the NLP engine is CPU-bound, and each worker holds its own models.
+workers = settings.workers
+# Threads let a worker answer cache hits, health and metrics while another thread waits on
+# the engine (engines serialise their own calls with a lock).
+worker_class = "gthread"
+threads = settings.threads
+
+# Never preload: models hold torch state, and a worker forked after the master ran torch
+# inference with several threads hangs (stanza#570, gunicorn#2478). Each worker loads its
+# own models after the fork, in the background, and /readyz says when they are in.
+preload_app = False
+
+# The per-request budget plus a margin: gunicorn kills a worker stuck past it.
+timeout = int(settings.request_timeout_seconds) + 30
+# In-flight requests get this long to finish on SIGTERM (Kubernetes sends it before kill).
+graceful_timeout = 30
+keepalive = 5
+# Recycle workers now and then so that slow leaks in native libraries cannot grow without
+# bound; the jitter keeps workers from restarting all at once.
+max_requests = 2000
+max_requests_jitter = 200
+
+accesslog = "-"
+errorlog = "-"
+loglevel = settings.log_level.lower()
+
+# Metrics from every worker are aggregated through files in this directory.
+if not settings.prometheus_multiproc_dir:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="enrich-metrics-")
+# BLAS and OpenMP pools: one thread per worker, so workers x threads never exceed the cores.
+os.environ.setdefault("OMP_NUM_THREADS", str(settings.torch_threads))
+
+
+def child_exit(server, worker):
+    """Drop a dead worker's live metrics (gauges) from the aggregate."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

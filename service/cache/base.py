@@ -1,0 +1,72 @@
+"""The cache interface, the key scheme and the value codec shared by both backends."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from enum import StrEnum
+from typing import Literal, Protocol
+
+import orjson
+import zstandard
+
+# Values start with this tag so that a foreign or corrupt value under our key is detected
+# and ignored instead of served.
+_MAGIC = b"ENR1"
+_compressor = zstandard.ZstdCompressor(level=3)
+_decompressor = zstandard.ZstdDecompressor()
+
+Release = Callable[[], None]
+
+
+class Lookup(StrEnum):
+    """What a lookup found; the ``X-Cache`` header carries it in upper case."""
+
+    HIT = "hit"
+    MISS = "miss"
+    BYPASS = "bypass"  # the cache could not be asked: the answer is computed, not stored
+
+
+class Cache(Protocol):
+    """A byte store with expiry and an optional cross-process lock."""
+
+    backend: str
+
+    def get(self, key: str) -> tuple[bytes | None, Lookup]:
+        """The stored value and what the lookup found."""
+        ...
+
+    def set(self, key: str, value: bytes) -> bool:
+        """Store ``value``; False when the backend could not be reached."""
+        ...
+
+    def lock(self, key: str, ttl_seconds: float) -> Release | Literal[False] | None:
+        """Take a cross-process lock: its release function when taken, False when held
+        elsewhere, None when the backend has no such lock or cannot be reached."""
+        ...
+
+    def healthy(self) -> bool:
+        """True when the backend answers now."""
+        ...
+
+
+def cache_key(prefix: str, version: int, parts: dict[str, object]) -> str:
+    """``prefix:v<version>:<sha256>`` over every input that shapes the answer."""
+    digest = hashlib.sha256(orjson.dumps(parts, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    return f"{prefix}:v{version}:{digest}"
+
+
+def encode(body: bytes) -> bytes:
+    """Compress an answer for storage."""
+    return _MAGIC + _compressor.compress(body)
+
+
+def decode(value: bytes) -> bytes | None:
+    """The stored answer, or None when the value is not one of ours or is damaged."""
+    if not value.startswith(_MAGIC):
+        return None
+    try:
+        body = _decompressor.decompress(value[len(_MAGIC) :])
+    except zstandard.ZstdError:
+        return None
+    return body if body.startswith(b"{") else None

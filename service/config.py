@@ -1,0 +1,118 @@
+"""Settings: read once from the environment into one immutable object.
+
+Nothing else in the service reads ``os.environ``; every module receives what it needs
+from a :class:`Settings` instance built by :func:`Settings.from_env`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+ENGINE_CHOICES = ("auto", "stanza", "spacy")
+
+
+class SettingsError(ValueError):
+    """An environment variable holds a value the service cannot use."""
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be an integer, got {raw!r}") from exc
+    if value < minimum:
+        raise SettingsError(f"{name} must be >= {minimum}, got {value}")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from exc
+    if value <= 0:
+        raise SettingsError(f"{name} must be > 0, got {value}")
+    return value
+
+
+def _str(env: Mapping[str, str], name: str, default: str) -> str:
+    raw = env.get(name)
+    return default if raw is None or raw.strip() == "" else raw.strip()
+
+
+def _list(env: Mapping[str, str], name: str, default: str) -> tuple[str, ...]:
+    items = [item.strip().lower() for item in _str(env, name, default).split(",")]
+    return tuple(dict.fromkeys(item for item in items if item))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of the service, with its default; see the README's table."""
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    engine: str = "auto"
+    languages: tuple[str, ...] = ("fr", "en")
+    stanza_resources_dir: Path = Path.home() / "stanza_resources"
+    redis_url: str | None = None
+    cache_ttl_seconds: int = 7 * 24 * 3600
+    cache_prefix: str = "enrich"
+    memory_cache_items: int = 1024
+    redis_timeout_seconds: float = 0.25
+    max_text_chars: int = 200_000
+    max_body_bytes: int = 8 * 1024 * 1024
+    max_batch_documents: int = 32
+    request_timeout_seconds: float = 60.0
+    torch_threads: int = 1
+    log_level: str = "INFO"
+    prometheus_multiproc_dir: str | None = None
+    workers: int = 2
+    threads: int = 4
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from environment variables (``os.environ`` by default)."""
+        env = os.environ if environ is None else environ
+        engine = _str(env, "SERVICE_ENGINE", cls.engine).lower()
+        if engine not in ENGINE_CHOICES:
+            raise SettingsError(f"SERVICE_ENGINE must be one of {ENGINE_CHOICES}, got {engine!r}")
+        return cls(
+            host=_str(env, "SERVICE_HOST", cls.host),
+            port=_int(env, "PORT", cls.port, minimum=1),
+            engine=engine,
+            languages=_list(env, "SERVICE_LANGUAGES", ",".join(cls.languages)),
+            stanza_resources_dir=Path(
+                _str(env, "STANZA_RESOURCES_DIR", str(Path.home() / "stanza_resources"))
+            ).expanduser(),
+            redis_url=env.get("REDIS_URL") or None,
+            cache_ttl_seconds=_int(env, "CACHE_TTL_SECONDS", cls.cache_ttl_seconds, minimum=1),
+            cache_prefix=_str(env, "CACHE_PREFIX", cls.cache_prefix),
+            memory_cache_items=_int(env, "MEMORY_CACHE_ITEMS", cls.memory_cache_items),
+            redis_timeout_seconds=_float(env, "REDIS_TIMEOUT_SECONDS", cls.redis_timeout_seconds),
+            max_text_chars=_int(env, "MAX_TEXT_CHARS", cls.max_text_chars, minimum=1),
+            max_body_bytes=_int(env, "MAX_BODY_BYTES", cls.max_body_bytes, minimum=1024),
+            max_batch_documents=_int(env, "MAX_BATCH_DOCUMENTS", cls.max_batch_documents, 1),
+            request_timeout_seconds=_float(
+                env, "REQUEST_TIMEOUT_SECONDS", cls.request_timeout_seconds
+            ),
+            torch_threads=_int(env, "TORCH_THREADS", cls.torch_threads, minimum=1),
+            log_level=_str(env, "LOG_LEVEL", cls.log_level).upper(),
+            prometheus_multiproc_dir=env.get("PROMETHEUS_MULTIPROC_DIR") or None,
+            workers=_int(env, "WEB_CONCURRENCY", cls.workers, minimum=1),
+            threads=_int(env, "GUNICORN_THREADS", cls.threads, minimum=1),
+        )
+
+    def replace(self, **changes: object) -> Settings:
+        """Return a copy with some fields changed (used by tests and the CLI)."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values.update(changes)
+        return Settings(**values)  # type: ignore[arg-type]

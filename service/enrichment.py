@@ -1,0 +1,171 @@
+"""The enrichment use case: validated input -> cache -> engine -> analysis -> answer bytes.
+
+This is the one domain entry point the web layer and the CLI call. It knows nothing of HTTP.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import orjson
+
+from service.analysis import ANALYSIS_VERSION, DEFAULT_SECTIONS, analyse, processors_for
+from service.cache import Cache, Lookup
+from service.cache.base import cache_key
+from service.cache.flight import SingleFlight
+from service.config import Settings
+from service.document import AnnotatedDocument
+from service.engines import Engine, EngineRegistry
+from service.language import LanguageDetector
+from service.metrics import CHARACTERS, DOCUMENTS, ENGINE_SECONDS
+
+
+class TextTooLongError(ValueError):
+    """The text is longer than the configured limit."""
+
+    def __init__(self, length: int, limit: int) -> None:
+        super().__init__(f"the text has {length} characters; the limit is {limit}")
+        self.length = length
+        self.limit = limit
+
+
+@dataclass(frozen=True, slots=True)
+class EnrichRequest:
+    """One validated document to enrich."""
+
+    text: str
+    language: str | None = None
+    id: str | None = None
+    title: str | None = None
+    include: tuple[str, ...] = DEFAULT_SECTIONS
+
+
+@dataclass(slots=True)
+class Answer:
+    """A JSON answer (without the client's ``id``) and how the cache served it."""
+
+    body: bytes
+    cache: Lookup
+
+
+@dataclass(slots=True)
+class _Job:
+    request: EnrichRequest
+    language: str
+    confidence: float | None  # of the detection; None when the client named the language
+    engine: Engine
+    key: str
+    processors: frozenset[str] = field(default_factory=frozenset)
+
+
+class Enricher:
+    """Enriches documents through the loaded engines, caching whole answers."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        registry: EngineRegistry,
+        cache: Cache,
+        detector: LanguageDetector,
+    ) -> None:
+        self._settings = settings
+        self._registry = registry
+        self._cache = cache
+        self._detector = detector
+        self._flight = SingleFlight(cache, settings.request_timeout_seconds)
+
+    def _prepare(self, request: EnrichRequest) -> _Job:
+        if len(request.text) > self._settings.max_text_chars:
+            raise TextTooLongError(len(request.text), self._settings.max_text_chars)
+        detected = request.language is None
+        confidence = None
+        language = request.language
+        if language is None:
+            language, confidence = self._detector.detect(request.text, self._registry.served())
+        engine = self._registry.get(language)
+        include = tuple(sorted(set(request.include)))
+        key = cache_key(
+            self._settings.cache_prefix,
+            ANALYSIS_VERSION,
+            {
+                "text": request.text,
+                "title": request.title,
+                "language": language,
+                "detected": detected,
+                "include": include,
+                "engine": engine.info.as_dict(),
+            },
+        )
+        return _Job(request, language, confidence, engine, key, processors_for(include))
+
+    def enrich(self, request: EnrichRequest) -> Answer:
+        """Enrich one document, from the cache when an identical answer is stored."""
+        job = self._prepare(request)
+        body, found = self._cache.get(job.key)
+        if body is not None:
+            return Answer(body, found)
+        body, found = self._flight.run(job.key, lambda: self._compute([job])[0], found)
+        return Answer(body, found)
+
+    def enrich_many(self, requests: Sequence[EnrichRequest]) -> list[Answer | Exception]:
+        """Enrich several documents; each uncached group of one language and one option
+        set goes through its engine in a single call. A failing document yields its
+        exception in its slot instead of failing the others."""
+        results: list[Answer | Exception | None] = [None] * len(requests)
+        pending: dict[str, list[int]] = {}
+        jobs: dict[str, _Job] = {}
+        for i, request in enumerate(requests):
+            try:
+                job = self._prepare(request)
+            except (TextTooLongError, LookupError, RuntimeError) as exc:
+                results[i] = exc
+                continue
+            body, found = self._cache.get(job.key)
+            if body is not None:
+                results[i] = Answer(body, found)
+            else:
+                pending.setdefault(job.key, []).append(i)
+                jobs[job.key] = job
+                results[i] = Answer(b"", found)
+        groups: dict[tuple[str, frozenset[str]], list[_Job]] = {}
+        for job in jobs.values():
+            groups.setdefault((job.language, job.processors), []).append(job)
+        for group in groups.values():
+            for job, body in zip(group, self._compute(group), strict=True):
+                stored = self._cache.set(job.key, body)
+                for i in pending[job.key]:
+                    answer = results[i]
+                    assert isinstance(answer, Answer)
+                    answer.body = body
+                    if not stored:
+                        answer.cache = Lookup.BYPASS
+        return [r for r in results if r is not None]
+
+    def _compute(self, jobs: list[_Job]) -> list[bytes]:
+        engine = jobs[0].engine
+        began = time.perf_counter()
+        docs = engine.annotate([job.request.text for job in jobs], jobs[0].processors)
+        engine_seconds = time.perf_counter() - began
+        labels = (engine.info.name, jobs[0].language)
+        ENGINE_SECONDS.labels(*labels).observe(engine_seconds)
+        DOCUMENTS.labels(*labels).inc(len(jobs))
+        CHARACTERS.labels(*labels).inc(sum(len(job.request.text) for job in jobs))
+        return [self._render(job, doc, engine_seconds) for job, doc in zip(jobs, docs, strict=True)]
+
+    def _render(self, job: _Job, doc: AnnotatedDocument, engine_seconds: float) -> bytes:
+        began = time.perf_counter()
+        analysis = analyse(doc, job.request.include)
+        answer = {
+            "language": job.language,
+            "language_detected": job.confidence is not None,
+            **({"language_confidence": job.confidence} if job.confidence is not None else {}),
+            "engine": doc.engine.as_dict(),
+            **analysis,
+            "timings": {
+                "engine_ms": round(engine_seconds * 1000, 2),
+                "analysis_ms": round((time.perf_counter() - began) * 1000, 2),
+            },
+        }
+        return orjson.dumps(answer)

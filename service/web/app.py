@@ -1,0 +1,61 @@
+"""The Flask application factory."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+
+from flask import Flask, Response, g, request
+
+from service.cache import build_cache
+from service.config import Settings
+from service.engines import EngineRegistry
+from service.enrichment import Enricher
+from service.language import LanguageDetector
+from service.metrics import LATENCY, REQUESTS
+from service.web import ops, routes
+from service.web.errors import register_error_handlers
+from service.web.state import EXTENSION, Services
+
+
+def create_app(settings: Settings | None = None, registry: EngineRegistry | None = None) -> Flask:
+    """Build the app: settings from the environment unless given; models start loading in
+    the background (``/readyz`` says when they are in), once per process."""
+    settings = settings or Settings.from_env()
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    app = Flask(__name__)
+    # Flask answers 413 before reading a body larger than this.
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    if registry is None:
+        registry = EngineRegistry(settings)
+        registry.start(background=True)
+    cache = build_cache(settings)
+    enricher = Enricher(settings, registry, cache, LanguageDetector())
+    app.extensions[EXTENSION] = Services(settings, registry, cache, enricher)
+    app.register_blueprint(routes.bp)
+    app.register_blueprint(ops.bp)
+    register_error_handlers(app)
+    _instrument(app)
+    return app
+
+
+def _instrument(app: Flask) -> None:
+    """Request id, timing and metrics around every request."""
+
+    @app.before_request
+    def _start() -> None:
+        g.started = time.perf_counter()
+        g.request_id = request.headers.get("X-Request-ID") or uuid.uuid4().hex
+
+    @app.after_request
+    def _finish(response: Response) -> Response:
+        elapsed = time.perf_counter() - g.get("started", time.perf_counter())
+        endpoint = request.url_rule.rule if request.url_rule else "unmatched"
+        REQUESTS.labels(endpoint, str(response.status_code)).inc()
+        LATENCY.labels(endpoint).observe(elapsed)
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        response.headers["Server-Timing"] = f"app;dur={elapsed * 1000:.2f}"
+        return response

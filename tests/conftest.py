@@ -1,0 +1,145 @@
+"""Shared fixtures: real models, a real Redis, apps built from the factory."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from service import create_app
+from service.config import Settings
+from service.engines import EngineRegistry
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT.parent / "shared" / "samples" / "fr-russie-ukraine.txt"
+# Database 15 of the machine's Redis unless told otherwise; every test session also uses
+# its own key prefix, so state left by anyone else is never read.
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# Stanza is never pointed at a real resources directory in these tests.
+EMPTY_STANZA = ROOT / ".cache" / "no-stanza"
+
+
+@pytest.fixture(scope="session")
+def sample_text() -> str:
+    """The French article from ../shared (the project's first real input)."""
+    if not SAMPLE.is_file():
+        pytest.skip(f"{SAMPLE} is not there (it lives beside the project, in ../shared)")
+    return SAMPLE.read_text(encoding="utf-8")
+
+
+def base_settings(**changes: object) -> Settings:
+    """Defaults as a user gets them, with no Stanza models and no Redis."""
+    return Settings.from_env({}).replace(**{"stanza_resources_dir": EMPTY_STANZA, **changes})
+
+
+@pytest.fixture(scope="session")
+def spacy_registry() -> EngineRegistry:
+    """The offline default engines (spaCy fr and en), loaded once for the session."""
+    registry = EngineRegistry(base_settings())
+    registry.start(background=False)
+    assert registry.ready(), registry.statuses()
+    return registry
+
+
+@pytest.fixture
+def app(spacy_registry: EngineRegistry):
+    """The app on the embedded default: in-process cache, spaCy engines."""
+    return create_app(base_settings(), registry=spacy_registry)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def redis_prefix() -> Iterator[str]:
+    """A key prefix of this test's own in the shared Redis; its keys are deleted after."""
+    prefix = f"test-{uuid.uuid4().hex[:12]}"
+    yield prefix
+    conn = redis.Redis.from_url(REDIS_URL)
+    keys = list(conn.scan_iter(f"{prefix}:*"))
+    if keys:
+        conn.delete(*keys)
+
+
+@pytest.fixture
+def redis_app(spacy_registry: EngineRegistry, redis_prefix: str):
+    """The app with the Redis cache on the machine's Redis."""
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_timeout=1).ping()
+    except redis.RedisError as exc:
+        pytest.fail(f"no Redis at {REDIS_URL} ({exc}); .ci/run starts one")
+    settings = base_settings(redis_url=REDIS_URL, cache_prefix=redis_prefix)
+    return create_app(settings, registry=spacy_registry)
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class RedisServer:
+    """A private redis-server process that a test may stop and start again."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self._workdir = workdir
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            pytest.fail("redis-server is not installed; .ci/run installs it")
+        self._proc = subprocess.Popen(
+            [
+                binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self._workdir),
+                "--enable-debug-command",
+                "local",
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        client = redis.Redis.from_url(self.url, socket_timeout=0.5)
+        for _ in range(100):
+            try:
+                client.ping()
+                return
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        raise RuntimeError("private redis-server did not start")
+
+    def stop(self) -> None:
+        if self._proc is not None:
+            self._proc.terminate()
+            self._proc.wait(timeout=10)
+            self._proc = None
+
+
+@pytest.fixture
+def private_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    """A redis-server of this test's own, started; stopped at the end."""
+    server = RedisServer(tmp_path)
+    server.start()
+    yield server
+    server.stop()

@@ -1,0 +1,81 @@
+"""``python -m service``: enrich a file without a server, and report models."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from tests.conftest import EMPTY_STANZA, ROOT, SAMPLE
+
+
+def _run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "STANZA_RESOURCES_DIR": str(EMPTY_STANZA)}
+    return subprocess.run(
+        [sys.executable, "-m", "service", *args],
+        cwd=ROOT,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_enrich_a_file_prints_the_answer(sample_text):
+    result = _run("enrich", str(SAMPLE))
+    assert result.returncode == 0, result.stderr
+    body = json.loads(result.stdout)
+    assert body["language"] == "fr"
+    assert "Anthony Blinken" in {a["name"] for a in body["actors"]}
+    for entity in body["entities"]:
+        assert sample_text[entity["start"] : entity["end"]] == entity["text"]
+
+
+def test_enrich_stdin_with_options():
+    result = _run(
+        "enrich",
+        "-",
+        "--language",
+        "en",
+        "--include",
+        "entities",
+        stdin="Joe Biden spoke with Olaf Scholz in Berlin.",
+    )
+    assert result.returncode == 0, result.stderr
+    body = json.loads(result.stdout)
+    assert {e["text"] for e in body["entities"]} >= {"Joe Biden", "Olaf Scholz", "Berlin"}
+    assert "actors" not in body
+
+
+def test_enrich_unsupported_language_says_how_to_install():
+    result = _run("enrich", "-", "--language", "de", stdin="Guten Tag, Berlin.")
+    assert result.returncode == 2
+    assert "python -m service models download de" in result.stderr
+
+
+def test_models_lists_what_is_installed_and_what_is_missing():
+    result = _run("models", "list", "fr", "en", "de")
+    assert result.returncode == 1, "de has no engine"
+    out = result.stdout
+    assert "[fr]" in out and "spacy:  installed (fr_core_news_sm)" in out
+    assert "stanza: not installed; get it with: python -m service models download fr" in out
+    assert "[de]" in out and "served: NO" in out
+
+
+def test_models_download_fails_clearly_without_internet(tmp_path):
+    env = {**os.environ, "STANZA_RESOURCES_DIR": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-m", "service", "models", "download", "fr"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if result.returncode == 0:  # a machine with internet: the models really arrived
+        assert (tmp_path / "resources.json").is_file()
+        return
+    assert "could not download: fr" in result.stderr
+    assert "copy a STANZA_RESOURCES_DIR" in result.stderr

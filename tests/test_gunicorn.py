@@ -1,0 +1,146 @@
+"""The service as deployed: a real gunicorn process with two workers sharing Redis."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import pytest
+import requests
+
+from tests.conftest import EMPTY_STANZA, REDIS_URL, ROOT, free_port
+from tests.contract import check
+
+pytestmark = pytest.mark.gunicorn
+
+
+@dataclass
+class Server:
+    base: str
+    proc: subprocess.Popen
+
+
+@pytest.fixture(scope="module")
+def gunicorn(tmp_path_factory) -> Iterator[Server]:
+    """gunicorn -c gunicorn.conf.py 'service:create_app()' with Redis, until ready."""
+    port = free_port()
+    metrics_dir = tmp_path_factory.mktemp("metrics")
+    prefix = f"test-gunicorn-{os.getpid()}-{port}"
+    env = {
+        **os.environ,
+        "PORT": str(port),
+        "REDIS_URL": REDIS_URL,
+        "CACHE_PREFIX": prefix,
+        "STANZA_RESOURCES_DIR": str(EMPTY_STANZA),
+        "WEB_CONCURRENCY": "2",
+        "GUNICORN_THREADS": "4",
+        "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
+    }
+    log = tmp_path_factory.mktemp("log") / "gunicorn.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "service:create_app()"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"{base}/readyz", timeout=1).status_code == 200:
+                break
+        except requests.ConnectionError:
+            pass
+        if proc.poll() is not None:
+            pytest.fail(f"gunicorn exited: {log.read_text()[-2000:]}")
+        time.sleep(0.25)
+    else:
+        proc.kill()
+        pytest.fail(f"gunicorn not ready in time: {log.read_text()[-2000:]}")
+    yield Server(base, proc)
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+    import redis
+
+    conn = redis.Redis.from_url(REDIS_URL)
+    keys = list(conn.scan_iter(f"{prefix}:*"))
+    if keys:
+        conn.delete(*keys)
+
+
+@pytest.fixture
+def server(gunicorn: Server) -> str:
+    return gunicorn.base
+
+
+def _metric(base: str, name: str, labels: str) -> float:
+    text = requests.get(f"{base}/metrics", timeout=5).text
+    match = re.search(rf"^{re.escape(name)}{{{re.escape(labels)}}} ([0-9.e+]+)$", text, re.M)
+    return float(match.group(1)) if match else 0.0
+
+
+def test_enrich_through_gunicorn_is_cached_for_every_worker(server, sample_text):
+    first = requests.post(f"{server}/v1/enrich", json={"text": sample_text}, timeout=60)
+    body = check(first, "/v1/enrich")
+    assert first.status_code == 200 and first.headers["X-Cache"] == "MISS"
+    assert "Vladimir Poutine" in {a["name"] for a in body["actors"]}
+    # Several calls land on both workers; all of them are hits from Redis.
+    for _ in range(6):
+        again = requests.post(f"{server}/v1/enrich", json={"text": sample_text}, timeout=10)
+        assert again.headers["X-Cache"] == "HIT"
+        assert again.json() == body
+
+
+def test_identical_concurrent_requests_compute_once_across_workers(server, sample_text):
+    labels = 'engine="spacy",language="fr"'
+    before = _metric(server, "enrich_documents_total", labels)
+    text = sample_text + "\n\nAcross gunicorn workers."
+
+    def call(_: int) -> str:
+        response = requests.post(f"{server}/v1/enrich", json={"text": text}, timeout=60)
+        assert response.status_code == 200
+        return response.headers["X-Cache"]
+
+    with ThreadPoolExecutor(8) as pool:
+        states = list(pool.map(call, range(8)))
+    assert states.count("MISS") == 1, states
+    assert _metric(server, "enrich_documents_total", labels) - before == 1
+
+
+def test_metrics_aggregate_all_workers(server):
+    labels = 'endpoint="/healthz",status="200"'
+    before = _metric(server, "enrich_http_requests_total", labels)
+    for _ in range(10):
+        assert requests.get(f"{server}/healthz", timeout=5).status_code == 200
+    assert _metric(server, "enrich_http_requests_total", labels) - before == 10
+
+
+def test_problem_through_gunicorn(server):
+    response = requests.post(
+        f"{server}/v1/enrich", data=b"\xff", headers={"Content-Type": "text/plain"}, timeout=5
+    )
+    assert check(response, "/v1/enrich")["status"] == 400
+
+
+def test_graceful_shutdown_finishes_in_flight_requests(gunicorn, sample_text):
+    # Runs last in this module: it stops the server.
+    text = sample_text + "\n\nIn flight at shutdown."
+    with ThreadPoolExecutor(1) as pool:
+        pending = pool.submit(
+            requests.post, f"{gunicorn.base}/v1/enrich", json={"text": text}, timeout=60
+        )
+        time.sleep(0.05)
+        gunicorn.proc.send_signal(signal.SIGTERM)
+        response = pending.result()
+    assert response.status_code == 200
+    assert gunicorn.proc.wait(timeout=40) == 0
