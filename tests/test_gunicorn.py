@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pytest
+import redis
 import requests
 
 from tests.conftest import EMPTY_STANZA, REDIS_URL, ROOT, free_port
@@ -53,29 +54,31 @@ def gunicorn(tmp_path_factory) -> Iterator[Server]:
             stderr=subprocess.STDOUT,
         )
     base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(base, proc, log)
+        yield Server(base, proc)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        conn = redis.Redis.from_url(REDIS_URL)
+        keys = list(conn.scan_iter(f"{prefix}:*"))
+        if keys:
+            conn.delete(*keys)
+
+
+def _wait_ready(base: str, proc: subprocess.Popen, log) -> None:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
-            if requests.get(f"{base}/readyz", timeout=1).status_code == 200:
-                break
-        except requests.ConnectionError:
-            pass
+            if requests.get(f"{base}/readyz", timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass  # not listening yet, or a worker still importing
         if proc.poll() is not None:
             pytest.fail(f"gunicorn exited: {log.read_text()[-2000:]}")
         time.sleep(0.25)
-    else:
-        proc.kill()
-        pytest.fail(f"gunicorn not ready in time: {log.read_text()[-2000:]}")
-    yield Server(base, proc)
-    if proc.poll() is None:
-        proc.kill()
-        proc.wait()
-    import redis
-
-    conn = redis.Redis.from_url(REDIS_URL)
-    keys = list(conn.scan_iter(f"{prefix}:*"))
-    if keys:
-        conn.delete(*keys)
+    pytest.fail(f"gunicorn not ready in time: {log.read_text()[-2000:]}")
 
 
 @pytest.fixture
