@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 #   make install TORCH_INDEX=https://download.pytorch.org/whl/cpu
 TORCH_INDEX ?=
 
-.PHONY: install run test lint format clean
+.PHONY: install run test lint format clean eval
 
 install: $(STAMP)
 
@@ -38,3 +38,6 @@ format: install
 
 clean:
 	rm -rf $(VENV) .cache .pytest_cache .ruff_cache
+
+eval: install
+	$(BIN)/python bench/quality.py

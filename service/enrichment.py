@@ -40,6 +40,8 @@ class EnrichRequest:
     id: str | None = None
     title: str | None = None
     include: tuple[str, ...] = DEFAULT_SECTIONS
+    targets: tuple[str | dict[str, int], ...] = ()
+    scope: str = "syntax"
 
 
 @dataclass(slots=True)
@@ -95,10 +97,13 @@ class Enricher:
                 "language": language,
                 "detected": detected,
                 "include": include,
+                "targets": list(request.targets),
+                "scope": request.scope,
                 "engine": engine.info.as_dict(),
             },
         )
-        return _Job(request, language, confidence, engine, key, processors_for(include))
+        processors = processors_for(include, bool(request.targets))
+        return _Job(request, language, confidence, engine, key, processors)
 
     def enrich(self, request: EnrichRequest) -> Answer:
         """Enrich one document, from the cache when an identical answer is stored."""
@@ -156,7 +161,8 @@ class Enricher:
 
     def _render(self, job: _Job, doc: AnnotatedDocument, engine_seconds: float) -> bytes:
         began = time.perf_counter()
-        analysis = analyse(doc, job.request.include)
+        request = job.request
+        analysis = analyse(doc, request.include, request.title, request.targets, request.scope)
         answer = {
             "language": job.language,
             "language_detected": job.confidence is not None,

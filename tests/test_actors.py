@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 
 from service.analysis import analyse
-from service.analysis.actors import fold, group_actors
+from service.analysis.actors import group_actors
+from service.analysis.knowledge import fold, knowledge
+from service.analysis.syntax import Tree
 from service.document import AnnotatedDocument, EngineInfo, Entity
 
 INFO = EngineInfo("test", "0")
@@ -27,7 +29,7 @@ def test_titles_and_surnames_group_under_the_fullest_name():
     doc = _doc(
         text, "fr", [("Anthony Blinken", "person"), ("M. Blinken", "person"), ("Blinken", "person")]
     )
-    (actor,) = group_actors(doc)
+    (actor,) = group_actors(Tree(doc, knowledge(doc.language)))
     assert actor.name == "Anthony Blinken" and actor.type == "person"
     assert len(actor.mentions) == 3
 
@@ -35,7 +37,7 @@ def test_titles_and_surnames_group_under_the_fullest_name():
 def test_english_titles():
     text = "President Joe Biden spoke. Mr. Biden left."
     doc = _doc(text, "en", [("President Joe Biden", "person"), ("Mr. Biden", "person")])
-    (actor,) = group_actors(doc)
+    (actor,) = group_actors(Tree(doc, knowledge(doc.language)))
     assert actor.name == "Joe Biden"
 
 
@@ -46,7 +48,11 @@ def test_an_ambiguous_surname_stays_apart():
         "en",
         [("Boris Johnson", "person"), ("Lyndon Johnson", "person"), ("Johnson", "person")],
     )
-    assert [a.name for a in group_actors(doc)] == ["Boris Johnson", "Lyndon Johnson", "Johnson"]
+    assert [a.name for a in group_actors(Tree(doc, knowledge(doc.language)))] == [
+        "Boris Johnson",
+        "Lyndon Johnson",
+        "Johnson",
+    ]
 
 
 def test_elided_articles_and_accents_fold():
@@ -61,7 +67,7 @@ def test_elided_articles_and_accents_fold():
             ("Serguei Lavrov", "person"),
         ],
     )
-    actors = group_actors(doc)
+    actors = group_actors(Tree(doc, knowledge(doc.language)))
     assert [(a.name, len(a.mentions)) for a in actors] == [("OTAN", 2), ("Sergueï Lavrov", 2)]
     assert fold("Sergueï  LAVROV") == "serguei lavrov"
 
@@ -79,7 +85,7 @@ def test_noise_is_not_an_actor():
             ("2022", "date"),
         ],
     )
-    assert group_actors(doc) == []
+    assert group_actors(Tree(doc, knowledge(doc.language))) == []
     body = analyse(doc, ["entities", "actors"])
     assert body["actors"] == [] and all(e["actor"] is None for e in body["entities"])
 

@@ -1,34 +1,32 @@
-"""Group entity mentions into actors: who is in the article.
+"""Group mentions into actors: who is in the article.
 
-Reads only the neutral annotated document. A mention keeps the entity's span as the engine
-found it; the actor's canonical name drops titles and determiners ("M. Blinken" -> "Blinken")
-and is the fullest form in the text.
+Names group by their folded form, a lone surname joins the one full name it ends
+("Blinken" -> "Anthony Blinken"), near-identical spellings join ("Zelensky"/"Zelenskyy"),
+countries gather their capitals, metonyms and nationality words, and role phrases and
+pronouns join the actor they clearly refer to. Places that only locate events stay
+entities; they become actors when they act.
 """
 
 from __future__ import annotations
 
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
-from service.analysis.lexicon import ActorLexicon, actor_lexicon
-from service.document import AnnotatedDocument, Entity
-
-ACTOR_TYPES = frozenset({"person", "organisation", "gpe", "location"})
-# Punctuation an engine sometimes leaves at the edge of an entity span (dashes, quotes).
-_EDGE_PUNCTUATION = " \t,;:.-\u2013\u2014()[]\"'\u00ab\u00bb\u201c\u201d"
-
-
-@dataclass(slots=True)
-class Mention:
-    """One entity occurrence that belongs to an actor; ``name`` is without titles."""
-
-    entity: int
-    start: int
-    end: int
-    sentence: int
-    name: str
-    type: str
+from service.analysis.knowledge import fold
+from service.analysis.mentions import (
+    DEMONYM,
+    NAME,
+    NOMINAL,
+    PRONOUN,
+    Mention,
+    demonym_mentions,
+    is_agentive,
+    name_mentions,
+    nominal_mentions,
+    pronoun_mentions,
+    roles_before,
+)
+from service.analysis.syntax import Tree
 
 
 @dataclass(slots=True)
@@ -39,68 +37,149 @@ class Actor:
     name: str
     type: str
     mentions: list[Mention] = field(default_factory=list)
+    roles: set[str] = field(default_factory=set)
+    salience: float = 0.0
 
 
-def fold(text: str) -> str:
-    """Case- and accent-insensitive key: "Sergueï" and "serguei" fold alike."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+def _close(a: str, b: str) -> bool:
+    """Spellings one edit apart, for names long enough that this is no accident."""
+    if a == b:
+        return True
+    if min(len(a), len(b)) < 5 or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    short, long_ = sorted((a, b), key=len)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
 
 
-def _strip_prefixes(text: str, lexicon: ActorLexicon) -> int:
-    """How many leading characters of ``text`` are titles or determiners."""
-    cut, changed = 0, True
-    while changed:
-        changed = False
-        rest = text[cut:].casefold()
-        for prefix in lexicon.titles + lexicon.articles:
-            elided = prefix.endswith(("'", "\u2019", " "))
-            if rest.startswith(prefix) and (elided or rest[len(prefix) : len(prefix) + 1] == " "):
-                cut += len(prefix)
-                cut += len(text[cut:]) - len(text[cut:].lstrip())
-                changed = True
-                break
-    return cut
+def _same_person(a: str, b: str) -> bool:
+    wa, wb = a.split(), b.split()
+    if not _close(wa[-1], wb[-1]):
+        return False
+    return len(wa) == 1 or len(wb) == 1 or _close(wa[0], wb[0])
 
 
-def mention_of(doc: AnnotatedDocument, index: int, entity: Entity) -> Mention | None:
-    """The actor mention for an entity, or None when it is noise or not an actor type."""
-    if entity.type not in ACTOR_TYPES:
+def _key(mention: Mention, people: list[str]) -> str:
+    if mention.place:
+        return "place:" + fold(mention.place)
+    name = fold(mention.name)
+    if mention.type == "person":
+        matches = [p for p in people if _same_person(name, p)]
+        full = [p for p in matches if " " in p]
+        if full and all(_same_person(a, b) for a in full for b in full):
+            return "person:" + max(full, key=len)
+        if full:
+            return "person:" + name  # "Johnson" with two different Johnsons: stays apart
+        if matches:
+            return "person:" + max(matches, key=len)
+    return f"{mention.type}:{name}"
+
+
+def _canonical(members: list[Mention]) -> tuple[str, str]:
+    named = [m for m in members if m.kind == NAME] or members
+    placed = next((m for m in members if m.place), None)
+    if placed is not None:
+        return placed.place or "", placed.place_kind or placed.type
+    names = Counter(m.name for m in named)
+    name = max(names, key=lambda n: (len(n.split()), len(n), names[n]))
+    return name, Counter(m.type for m in named).most_common(1)[0][0]
+
+
+def _resolve(tree: Tree, actors: list[Actor], mention: Mention) -> Actor | None:
+    """The actor a role phrase or pronoun refers to, when exactly one fits."""
+    before = [a for a in actors if a.type == "person" and a.mentions[0].start < mention.start]
+    if mention.kind == NOMINAL:
+        exact = [a for a in before if mention.name in a.roles]
+        if len(exact) == 1:
+            return exact[0]
+        head = mention.name.split()
+        loose = [a for a in before if any(r.split()[: len(head)] == head for r in a.roles)]
+        return loose[0] if len(loose) == 1 else None
+    # A pronoun: the one person named in this or the previous sentence before it, if it
+    # acts there; with two people around, it is left alone.
+    near = [
+        (a, m)
+        for a in before
+        for m in a.mentions
+        if mention.sentence - 1 <= m.sentence <= mention.sentence
+        and m.start < mention.start
+        and m.kind != PRONOUN
+    ]
+    people = {id(a) for a, _ in near}  # ids are given later
+    if len(people) != 1 or not any(is_agentive(tree, m) for _, m in near):
         return None
-    surface = doc.span(entity.start, entity.end)
-    if "\n" in surface:
-        return None  # spans across paragraphs are tokenisation accidents, not names
-    lexicon = actor_lexicon(doc.language)
-    name = surface[_strip_prefixes(surface, lexicon) :].strip(_EDGE_PUNCTUATION)
-    if len(name) < 2 or not any(c.isalpha() for c in name) or fold(name) in lexicon.noise:
-        return None
-    if fold(surface) in lexicon.noise:
-        return None
-    return Mention(index, entity.start, entity.end, entity.sentence, name, entity.type)
+    return near[0][0]
 
 
-def _group_key(mention: Mention, surnames: dict[str, set[str]]) -> str:
-    key = fold(mention.name)
-    if mention.type == "person" and " " not in key and len(surnames.get(key, ())) == 1:
-        return next(iter(surnames[key]))  # "Blinken" joins the one "Anthony Blinken"
-    return key
-
-
-def group_actors(doc: AnnotatedDocument) -> list[Actor]:
+def group_actors(tree: Tree) -> list[Actor]:
     """All actors of the document, ordered by first mention, ids ``a1``, ``a2``..."""
-    mentions = [m for i, e in enumerate(doc.entities) if (m := mention_of(doc, i, e))]
-    surnames: dict[str, set[str]] = {}
-    for m in mentions:
-        key = fold(m.name)
-        if m.type == "person" and " " in key:
-            surnames.setdefault(key.rsplit(" ", 1)[1], set()).add(key)
+    doc = tree.doc
+    names = name_mentions(doc, tree)
+    taken = {i for m in names for i in tree.tokens_in(m.start, m.end)}
+    nominal = [m for m in names if m.kind == NOMINAL]
+    names = [m for m in names if m.kind != NOMINAL]
+    for m in names:
+        m.roles |= roles_before(tree, m)
+    extra = demonym_mentions(doc, tree, taken)
+    people = sorted({fold(m.name) for m in names if m.type == "person"}, key=len, reverse=True)
     groups: dict[str, list[Mention]] = {}
-    for m in mentions:
-        groups.setdefault(_group_key(m, surnames), []).append(m)
+    for m in names + extra:
+        groups.setdefault(_key(m, people), []).append(m)
     actors = []
-    for number, members in enumerate(sorted(groups.values(), key=lambda g: g[0].start), 1):
-        names = Counter(m.name for m in members)
-        name = max(names, key=lambda n: (len(n.split()), names[n]))
-        kind = Counter(m.type for m in members).most_common(1)[0][0]
-        actors.append(Actor(f"a{number}", name, kind, members))
+    for members in groups.values():
+        members.sort(key=lambda m: m.start)
+        if not _acts_or_is_actor(tree, members):
+            continue
+        name, kind = _canonical(members)
+        roles = set().union(*(m.roles for m in members))
+        actors.append(Actor("", name, kind, members, roles))
+    taken |= {i for a in actors for m in a.mentions for i in tree.tokens_in(m.start, m.end)}
+    pending = nominal + nominal_mentions(tree, taken) + pronoun_mentions(tree, taken)
+    for m in sorted(pending, key=lambda m: m.start):
+        actors.sort(key=lambda a: a.mentions[0].start)
+        actor = _resolve(tree, actors, m)
+        if actor is not None:
+            actor.mentions.append(m)
+            actor.mentions.sort(key=lambda x: x.start)
+    actors.sort(key=lambda a: a.mentions[0].start)
+    for number, actor in enumerate(actors, 1):
+        actor.id = f"a{number}"
     return actors
+
+
+def _acts_or_is_actor(tree: Tree, members: list[Mention]) -> bool:
+    """People, organisations and countries are actors; a city or region only when it acts;
+    nationality words alone do not make an actor."""
+    if all(m.kind == DEMONYM for m in members):
+        return False
+    if any(m.type in ("person", "organisation") or m.place for m in members if m.kind == NAME):
+        return True
+    return any(is_agentive(tree, m) for m in members)
+
+
+def owner_of_entities(actors: list[Actor]) -> dict[int, str]:
+    """Entity index -> id of the actor it is a mention of."""
+    return {m.entity: a.id for a in actors for m in a.mentions if m.entity is not None}
+
+
+def salience(actors: list[Actor], tree: Tree, title: str | None) -> None:
+    """Set each actor's salience in [0, 1]: how often, how early, in the title, as subject."""
+    if not actors:
+        return
+    most = max(len(a.mentions) for a in actors)
+    length = max(1, len(tree.doc.text))
+    folded_title = fold(title or "")
+    for actor in actors:
+        frequency = len(actor.mentions) / most
+        position = 1 - actor.mentions[0].start / length
+        in_title = float(
+            bool(folded_title)
+            and any(fold(m.name) in folded_title for m in actor.mentions if m.kind == NAME)
+        )
+        subject = sum(is_agentive(tree, m) for m in actor.mentions) / len(actor.mentions)
+        score = 0.45 * frequency + 0.2 * position + 0.2 * in_title + 0.15 * subject
+        actor.salience = round(min(1.0, score), 3)
+
+
+__all__ = ["NAME", "Actor", "group_actors", "owner_of_entities", "salience"]

@@ -20,6 +20,7 @@ from service.document import (
 )
 from service.engines.base import EngineLoadError, neutral_type
 from service.engines.catalog import SpacyCandidate
+from service.engines.clearnlp import CLEARNLP_MARKERS, to_universal
 
 # Neutral processor -> spaCy components it needs (beyond the tokenizer).
 _COMPONENTS = {
@@ -55,6 +56,8 @@ class SpacyEngine:
         self.language = language
         self._nlp = nlp
         self._lock = threading.Lock()
+        parser_labels = set(nlp.get_pipe("parser").labels) if "parser" in nlp.pipe_names else set()
+        self._clearnlp = bool(parser_labels & CLEARNLP_MARKERS)
         model = f"{candidate.package} {nlp.meta['version']}"
         provided = {"tokenize", NER, POS, LEMMA, DEPPARSE}
         self.info = EngineInfo("spacy", spacy.__version__, {p: model for p in sorted(provided)})
@@ -74,44 +77,50 @@ class SpacyEngine:
         return [self._convert(text, doc, processors) for text, doc in zip(texts, docs, strict=True)]
 
     def _convert(self, text: str, doc: Any, processors: frozenset[str]) -> AnnotatedDocument:
+        """The neutral document of a spaCy doc. The whole text goes through spaCy at once
+        (its NER reads context across lines), but a line break always ends a sentence:
+        headlines and captions have no full stop, and the parser would run them into the
+        next sentence. A head across such a break is cut, and its word becomes a root."""
         out = AnnotatedDocument(text, self.language, self.info, processors=processors)
         index_of: dict[int, int] = {}
-        sentence_of: dict[int, int] = {}
         for sent in doc.sents:
-            words = [tok for tok in sent if not tok.is_space]
-            if not words:
-                continue
-            first = len(out.tokens)
-            for tok in words:
-                index_of[tok.i] = len(out.tokens)
-                sentence_of[tok.i] = len(out.sentences)
-                out.tokens.append(self._token(tok, len(out.tokens), len(out.sentences)))
-            out.sentences.append(
-                Sentence(
-                    len(out.sentences),
-                    words[0].idx,
-                    words[-1].idx + len(words[-1].text),
-                    first,
-                    len(out.tokens),
+            for line in _lines(sent):
+                first = len(out.tokens)
+                for tok in line:
+                    index_of[tok.i] = len(out.tokens)
+                    out.tokens.append(self._token(tok, len(out.tokens), len(out.sentences)))
+                out.sentences.append(
+                    Sentence(
+                        len(out.sentences),
+                        out.tokens[first].start,
+                        out.tokens[-1].end,
+                        first,
+                        len(out.tokens),
+                    )
                 )
-            )
         if DEPPARSE in processors:
             for tok in doc:
-                if tok.i in index_of and tok.head.i != tok.i and tok.head.i in index_of:
-                    out.tokens[index_of[tok.i]].head = index_of[tok.head.i]
+                mine, head = index_of.get(tok.i), index_of.get(tok.head.i)
+                if mine is None or head is None or head == mine:
+                    continue
+                if out.tokens[head].sentence == out.tokens[mine].sentence:
+                    out.tokens[mine].head = head
+                else:
+                    out.tokens[mine].deprel = "root"
+            if self._clearnlp:
+                to_universal(out.tokens)
         for ent in doc.ents:
-            first = next((t.i for t in ent if t.i in sentence_of), None)
-            if first is None:
-                continue
-            out.entities.append(
-                Entity(
-                    ent.start_char,
-                    ent.end_char,
-                    neutral_type(ent.label_),
-                    ent.label_,
-                    sentence_of[first],
+            first = next((index_of[t.i] for t in ent if t.i in index_of), None)
+            if first is not None:
+                out.entities.append(
+                    Entity(
+                        ent.start_char,
+                        ent.end_char,
+                        neutral_type(ent.label_),
+                        ent.label_,
+                        out.tokens[first].sentence,
+                    )
                 )
-            )
         return out
 
     @staticmethod
@@ -126,5 +135,21 @@ class SpacyEngine:
             lemma=tok.lemma_ or None,
             upos=tok.pos_ or None,
             feats=morph or None,
-            deprel=tok.dep_ or None,
+            deprel=("root" if tok.dep_ == "ROOT" else tok.dep_) or None,
         )
+
+
+def _lines(sent: Any) -> list[list[Any]]:
+    """The words of a sentence, cut wherever whitespace holding a line break lies between."""
+    lines: list[list[Any]] = [[]]
+    for tok in sent:
+        if tok.is_space:
+            if "\n" in tok.text and lines[-1]:
+                lines.append([])
+            continue
+        if "\n" in tok.whitespace_ and lines[-1]:
+            lines[-1].append(tok)
+            lines.append([])
+            continue
+        lines[-1].append(tok)
+    return [line for line in lines if line]

@@ -27,6 +27,7 @@ from service.document import (
 )
 from service.engines.base import EngineLoadError, neutral_type
 from service.engines.catalog import stanza_missing_files, stanza_processors
+from service.engines.segments import segments
 
 # Neutral processor -> Stanza processors it needs; Stanza's lemma and depparse read POS.
 _NEEDS = {
@@ -87,11 +88,18 @@ class StanzaEngine:
         for proc in processors:
             wanted |= _NEEDS.get(proc, set())
         run = wanted & self._loaded
-        docs = [stanza.Document([], text=text) for text in texts]
+        pieces = [segments(text) for text in texts]
+        docs = [stanza.Document([], text=seg) for piece in pieces for _, seg in piece]
         with self._lock:
-            docs = self._pipeline.bulk_process(docs, processors=run)
+            parsed = iter(self._pipeline.bulk_process(docs, processors=run) if docs else [])
         done = processors & self.provides()
-        return [convert(doc, self.language, self.info, done) for doc in docs]
+        out = []
+        for text, piece in zip(texts, pieces, strict=True):
+            document = AnnotatedDocument(text, self.language, self.info, processors=done)
+            for offset, _ in piece:
+                append(document, offset, next(parsed))
+            out.append(document)
+        return out
 
 
 def convert(
@@ -99,16 +107,23 @@ def convert(
 ) -> AnnotatedDocument:
     """Turn a ``stanza.Document`` into the neutral model (also used on CoNLL-U documents)."""
     out = AnnotatedDocument(doc.text, language, info, processors=processors)
-    for s_index, sent in enumerate(doc.sentences):
+    append(out, 0, doc)
+    return out
+
+
+def append(out: AnnotatedDocument, offset: int, doc: Any) -> None:
+    """Add a ``stanza.Document`` of a segment starting at ``offset`` to ``out``."""
+    for sent in doc.sentences:
         first = len(out.tokens)
+        s_index = len(out.sentences)
         for token in sent.tokens:
             for word in token.words:
                 out.tokens.append(
                     Token(
                         index=len(out.tokens),
                         text=word.text,
-                        start=token.start_char,
-                        end=token.end_char,
+                        start=offset + token.start_char,
+                        end=offset + token.end_char,
                         sentence=s_index,
                         lemma=word.lemma,
                         upos=word.upos,
@@ -132,6 +147,11 @@ def convert(
         )
         for ent in sent.ents:
             out.entities.append(
-                Entity(ent.start_char, ent.end_char, neutral_type(ent.type), ent.type, s_index)
+                Entity(
+                    offset + ent.start_char,
+                    offset + ent.end_char,
+                    neutral_type(ent.type),
+                    ent.type,
+                    s_index,
+                )
             )
-    return out

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate
+from marshmallow import (
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    validate,
+    validates_schema,
+)
 
-from service.analysis import DEFAULT_SECTIONS, SECTIONS
+from service.analysis import DEFAULT_SECTIONS, SCOPES, SECTIONS
 from service.enrichment import EnrichRequest
 
 
@@ -15,8 +23,36 @@ def _not_blank(value: str) -> None:
         raise ValidationError("Must contain some non-whitespace text.")
 
 
+class SpanSchema(Schema):
+    """A target given as a character span of the text."""
+
+    class Meta:
+        unknown = RAISE
+
+    start = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    end = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+
+    @validates_schema
+    def _ordered(self, data: dict[str, Any], **_: Any) -> None:
+        if data["end"] <= data["start"]:
+            raise ValidationError("end must be greater than start.", "end")
+
+
+class TargetField(fields.Field):
+    """A name or topic (string) or a ``{start, end}`` span."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, str):
+            if not value.strip() or len(value) > 200:
+                raise ValidationError("A target name must have 1 to 200 characters.")
+            return value.strip()
+        if isinstance(value, dict):
+            return SpanSchema().load(value)
+        raise ValidationError("A target is a name (string) or a span {start, end}.")
+
+
 class OptionsSchema(Schema):
-    """``options``: what the answer includes."""
+    """``options``: what the answer includes, and about what."""
 
     class Meta:
         unknown = RAISE
@@ -25,6 +61,8 @@ class OptionsSchema(Schema):
         fields.String(validate=validate.OneOf(sorted(SECTIONS))),
         validate=validate.Length(min=1),
     )
+    targets = fields.List(TargetField(), validate=validate.Length(min=1, max=20))
+    scope = fields.String(validate=validate.OneOf(SCOPES))
 
 
 class EnrichSchema(Schema):
@@ -42,6 +80,22 @@ class EnrichSchema(Schema):
     title = fields.String(allow_none=True, validate=validate.Length(max=2000))
     options = fields.Nested(OptionsSchema)
 
+    @validates_schema
+    def _spans_inside_text(self, data: dict[str, Any], **_: Any) -> None:
+        length = len(data.get("text", ""))
+        for target in (data.get("options") or {}).get("targets", []):
+            if isinstance(target, dict) and target["end"] > length:
+                raise ValidationError(
+                    {
+                        "options": {
+                            "targets": [
+                                f"span ends at {target['end']}, past the text "
+                                f"({length} characters)."
+                            ]
+                        }
+                    }
+                )
+
     @post_load
     def _to_request(self, data: dict[str, Any], **_: Any) -> EnrichRequest:
         options = data.get("options") or {}
@@ -52,6 +106,8 @@ class EnrichSchema(Schema):
             id=data.get("id"),
             title=data.get("title"),
             include=tuple(dict.fromkeys(options.get("include", DEFAULT_SECTIONS))),
+            targets=tuple(options.get("targets", ())),
+            scope=options.get("scope", "syntax"),
         )
 
 

@@ -1,0 +1,209 @@
+"""Language knowledge, loaded once per process from data files.
+
+Everything language-specific the analysis knows lives in ``data/<lang>/*.json`` (written for
+this project) plus a general-purpose lexicon from a PyPI package (vaderSentiment for English,
+textblob-fr for French), read as a data file. Code never branches on the language.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import logging
+import unicodedata
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
+
+_DATA = Path(__file__).with_name("data")
+logger = logging.getLogger(__name__)
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form: "Sergueï" and "serguei" fold alike."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold().replace("\u2019", "'"))
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+
+
+@dataclass(frozen=True, slots=True)
+class VerbFrame:
+    """How a verb portrays its agent and patient, and how the agent stands toward its target."""
+
+    agent: float
+    patient: float
+    stance: str
+    strength: float
+    target: str  # "patient" (direct object) or "recipient" (indirect object)
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """A country or organisation and the surface forms that stand for it."""
+
+    name: str
+    kind: str  # "country" or "organisation"
+    forms: frozenset[str]  # folded names, aliases, capitals and metonyms
+    demonyms: frozenset[str]  # folded nationality adjectives and nouns
+    names: frozenset[str] = frozenset()  # folded name and aliases only
+    capitals: frozenset[str] = frozenset()  # folded capital names
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """What the analysis knows of one language."""
+
+    language: str
+    titles: tuple[str, ...] = ()
+    articles: tuple[str, ...] = ()
+    noise: frozenset[str] = frozenset()
+    roles: tuple[str, ...] = ()
+    pronouns: dict[str, frozenset[str]] = field(default_factory=dict)
+    valence: dict[str, float] = field(default_factory=dict)
+    general: dict[str, float] = field(default_factory=dict)
+    verbs: dict[str, VerbFrame] = field(default_factory=dict)
+    negators: frozenset[str] = frozenset()
+    intensifiers: dict[str, float] = field(default_factory=dict)
+    hedges: dict[str, float] = field(default_factory=dict)
+    contrast: frozenset[str] = frozenset()
+    shifters: frozenset[str] = frozenset()
+    speech_verbs: frozenset[str] = frozenset()
+    directives: frozenset[str] = frozenset()
+    speech_markers: tuple[str, ...] = ()
+    places: tuple[Place, ...] = ()
+    preps: dict[str, frozenset[str]] = field(default_factory=dict)  # role -> prepositions
+    possessives: frozenset[str] = frozenset()
+    time_nouns: frozenset[str] = frozenset()
+    general_upos: frozenset[str] = frozenset()  # parts of speech the general lexicon covers
+
+    def place_of(self, surface: str) -> Place | None:
+        """The country or organisation a surface form names, if any."""
+        key = fold(surface)
+        return next((p for p in self.places if key in p.forms), None)
+
+    def demonym_of(self, word: str) -> Place | None:
+        """The country a nationality word ("russe", "Americans") refers to, if any."""
+        key = fold(word)
+        return next((p for p in self.places if key in p.demonyms), None)
+
+
+def _read(language: str, name: str) -> dict[str, Any]:
+    path = _DATA / language / f"{name}.json"
+    if not path.is_file():
+        return {}
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _longest_first(items: list[str]) -> tuple[str, ...]:
+    return tuple(sorted({fold(i) for i in items}, key=len, reverse=True))
+
+
+def _package_file(package: str, name: str) -> Path | None:
+    spec = importlib.util.find_spec(package)  # locates without importing the package
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(next(iter(spec.submodule_search_locations))) / name
+    return path if path.is_file() else None
+
+
+def _general_lexicon(source: dict[str, Any]) -> dict[str, float]:
+    """Word form -> polarity in [-1, 1] from an installed lexicon package."""
+    path = _package_file(source.get("package", ""), source.get("file", ""))
+    if path is None:
+        if source:
+            logger.warning("lexicon package %s is not installed", source.get("package"))
+        return {}
+    if source.get("format") == "vader":
+        table = {}
+        for line in path.read_text(encoding="utf-8").splitlines():
+            parts = line.split("\t")
+            if len(parts) >= 2 and " " not in parts[0]:
+                table[parts[0].casefold()] = max(-1.0, min(1.0, float(parts[1]) / 4))
+        return table
+    # textblob's XML format: <word form=... polarity=...>; trusted package data.
+    root = ElementTree.parse(path).getroot()
+    table = {}
+    for word in root.iter("word"):
+        polarity = float(word.get("polarity", "0"))
+        if polarity:
+            table[word.get("form", "").casefold()] = polarity
+    return table
+
+
+def _places(raw: dict[str, Any]) -> tuple[Place, ...]:
+    out = []
+    for kind, key in (("country", "countries"), ("organisation", "organisations")):
+        for item in raw.get(key, []):
+            names = [item["name"], *item.get("aliases", [])]
+            capitals = (
+                [item["capital"], *item.get("capital_aliases", [])] if item.get("capital") else []
+            )
+            forms = names + item.get("metonyms", []) + capitals
+            out.append(
+                Place(
+                    item["name"],
+                    kind,
+                    frozenset(fold(f) for f in forms),
+                    frozenset(fold(d) for d in item.get("demonyms", [])),
+                    frozenset(fold(n) for n in names),
+                    frozenset(fold(c) for c in capitals),
+                )
+            )
+    return tuple(out)
+
+
+@cache
+def knowledge(language: str) -> Knowledge:
+    """Everything known of ``language``; an empty :class:`Knowledge` for an unknown one."""
+    actors = _read(language, "actors")
+    modifiers = _read(language, "modifiers")
+    speech = _read(language, "speech")
+    verbs = {
+        lemma: VerbFrame(
+            float(f.get("agent", 0)),
+            float(f.get("patient", 0)),
+            f.get("stance", "neutral"),
+            float(f.get("strength", 1)),
+            f.get("target", "patient"),
+        )
+        for lemma, f in _read(language, "verbs").get("entries", {}).items()
+    }
+    sources = _read(language, "sources")
+    syntax = _read(language, "syntax")
+    return Knowledge(
+        language=language,
+        titles=_longest_first(actors.get("titles", [])),
+        articles=_longest_first(actors.get("articles", [])),
+        noise=frozenset(fold(n) for n in actors.get("noise", [])),
+        roles=_longest_first(actors.get("roles", [])),
+        pronouns={k: frozenset(fold(p) for p in v) for k, v in actors.get("pronouns", {}).items()},
+        valence={
+            fold(k): float(v) for k, v in _read(language, "valence").get("entries", {}).items()
+        },
+        general=_general_lexicon(sources.get("general", {})),
+        verbs=verbs,
+        negators=frozenset(fold(n) for n in modifiers.get("negators", [])),
+        intensifiers={
+            fold(k): float(v)
+            for k, v in {
+                **modifiers.get("intensifiers", {}),
+                **modifiers.get("diminishers", {}),
+            }.items()
+        },
+        hedges={fold(k): float(v) for k, v in modifiers.get("hedges", {}).items()},
+        contrast=frozenset(fold(c) for c in modifiers.get("contrast", [])),
+        shifters=frozenset(fold(s) for s in modifiers.get("shifters", [])),
+        speech_verbs=frozenset(fold(v) for v in speech.get("verbs", [])),
+        directives=frozenset(fold(v) for v in speech.get("directives", [])),
+        speech_markers=_longest_first(speech.get("markers", [])),
+        places=_places(_read(language, "places")),
+        preps={
+            role: frozenset(fold(w) for w in words)
+            for role, words in syntax.items()
+            if role in ("recipient", "patient", "agent", "owner")
+        },
+        possessives=frozenset(fold(w) for w in syntax.get("possessives", [])),
+        time_nouns=frozenset(fold(w) for w in syntax.get("time_nouns", [])),
+        general_upos=frozenset(sources.get("general", {}).get("upos", [])),
+    )

@@ -1,0 +1,289 @@
+"""Find the mentions of actors in a document: names, demonyms, role phrases, pronouns.
+
+Each finder reads the neutral model and the language knowledge; grouping them into actors
+is :mod:`service.analysis.actors`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from service.analysis.knowledge import fold
+from service.analysis.syntax import AGENT, Tree, base
+from service.document import AnnotatedDocument, Entity
+
+ACTOR_TYPES = frozenset({"person", "organisation", "gpe", "location"})
+# Punctuation an engine sometimes leaves at the edge of an entity span (dashes, quotes).
+EDGE = " \t,;:.-\u2013\u2014()[]\"'\u00ab\u00bb\u201c\u201d"
+NAME, NOMINAL, PRONOUN, DEMONYM, METONYM = "name", "nominal", "pronoun", "demonym", "metonym"
+_NAME_POS = frozenset({"PROPN", "NOUN", "X"})
+_PARTICLES = frozenset({"de", "du", "des", "van", "von", "der", "bin", "al", "el", "la", "le"})
+
+
+@dataclass(slots=True)
+class Mention:
+    """One occurrence of an actor. ``name`` is the form without titles or determiners."""
+
+    start: int
+    end: int
+    sentence: int
+    name: str
+    type: str
+    kind: str = NAME
+    head: int | None = None
+    entity: int | None = None
+    place: str | None = None  # the country or organisation it stands for, if known
+    place_kind: str | None = None  # "country" or "organisation"
+    roles: set[str] = field(default_factory=set)  # role phrases seen right before a name
+
+
+def _prefix_length(text: str, prefixes: tuple[str, ...]) -> int:
+    """How many leading characters of ``text`` are titles or determiners."""
+    cut = 0
+    while True:
+        rest = fold(text[cut:])
+        hit = next(
+            (
+                p
+                for p in prefixes
+                if rest.startswith(p)
+                and (p.endswith(("'", " ")) or rest[len(p) : len(p) + 1] == " ")
+            ),
+            None,
+        )
+        if hit is None:
+            return cut
+        cut += len(hit)
+        cut += len(text[cut:]) - len(text[cut:].lstrip())
+
+
+def _is_noise(doc: AnnotatedDocument, tree: Tree, entity: Entity, name: str) -> bool:
+    kb = tree.kb
+    if len(name) < 2 or not any(c.isalpha() for c in name) or fold(name) in kb.noise:
+        return True
+    if (
+        "\n" in doc.span(entity.start, entity.end)
+        or fold(doc.span(entity.start, entity.end)) in kb.noise
+    ):
+        return True
+    tokens = [tree.tokens[i] for i in tree.tokens_in(entity.start, entity.end)]
+    # A common word tagged as a name ("Hier", "Comparer" at a sentence start): the tagger
+    # that ran alongside the NER says it is no noun.
+    return (
+        bool(tokens)
+        and all(t.upos for t in tokens)
+        and not any(t.upos in _NAME_POS for t in tokens)
+    )
+
+
+def _in_caption(text: str, start: int, noise: frozenset[str]) -> bool:
+    """True for a name in a credit line: "(Image: Daily Express)"."""
+    before = fold(text[max(0, start - 12) : start]).rstrip()
+    return before.endswith(":") and any(before[:-1].rstrip().endswith(n) for n in noise)
+
+
+def _split_title(tree: Tree, start: int, end: int) -> tuple[int, str | None]:
+    """For a span like "ministre ukrainien des Affaires étrangères Dmytro Kuleba", where
+    the engine took the title into the name: the start of the trailing name and the role."""
+    kb = tree.kb
+    inside = list(tree.tokens_in(start, end))
+    if not inside:
+        return start, None
+    text = fold(tree.doc.span(start, end))
+    if not any(text.startswith(r) for r in kb.roles + kb.titles):
+        return start, None
+    k = len(inside)
+    while k > 0 and tree.tokens[inside[k - 1]].text[:1].isupper():
+        k -= 1
+    if k == 0 or k == len(inside):
+        return start, text if k == len(inside) else None
+    name_start = tree.tokens[inside[k]].start
+    return name_start, fold(tree.doc.span(start, tree.tokens[inside[k - 1]].end))
+
+
+def name_mentions(doc: AnnotatedDocument, tree: Tree) -> list[Mention]:
+    """Mentions from the engine's named entities, cleaned of titles, noise filtered."""
+    kb = tree.kb
+    out: list[Mention] = []
+    for index, entity in enumerate(doc.entities):
+        if entity.type not in ACTOR_TYPES:
+            continue
+        start, role = _split_title(tree, entity.start, entity.end)
+        surface = doc.span(start, entity.end)
+        name = surface[_prefix_length(surface, kb.titles + kb.articles) :].strip(EDGE)
+        if _is_noise(doc, tree, entity, name):
+            continue
+        kind = entity.type
+        if role is not None and start == entity.start:
+            # A bare role phrase ("ministre russe des Affaires étrangères"): nominal.
+            out.append(
+                Mention(
+                    entity.start,
+                    entity.end,
+                    entity.sentence,
+                    role,
+                    "person",
+                    NOMINAL,
+                    tree.head_of(entity.start, entity.end),
+                    index,
+                )
+            )
+            continue
+        if role is not None:
+            kind = "person"
+        if _in_caption(doc.text, entity.start, kb.noise):
+            continue
+        head = tree.head_of(start, entity.end)
+        place = kb.place_of(name)
+        form = fold(name)
+        if (
+            place
+            and form in place.capitals
+            and not (head is not None and tree.role(head).kind == AGENT)
+        ):
+            place = None  # "à Kiev" is a city; "Moscou a répondu" is the state
+        kind_of = NAME if place is None or form in place.names else METONYM
+        if place is None and (place := kb.demonym_of(name)) is not None:
+            kind_of = DEMONYM  # "les Russes" stand for Russia
+        mention = Mention(
+            start,
+            entity.end,
+            entity.sentence,
+            name,
+            kind,
+            kind_of,
+            head,
+            index,
+            place.name if place else None,
+            place.kind if place else None,
+        )
+        if role:
+            mention.roles.add(role)
+        out.append(mention)
+    return out
+
+
+def demonym_mentions(doc: AnnotatedDocument, tree: Tree, taken: set[int]) -> list[Mention]:
+    """Nationality words that stand for their country ("l'occupation russe", "the
+    Russians"), except inside a role phrase ("le président russe" names a person)."""
+    kb = tree.kb
+    out = []
+    for token in doc.tokens:
+        if token.index in taken:
+            continue
+        place = kb.demonym_of(token.text)
+        if place is None or token.upos not in ("ADJ", "NOUN", "PROPN"):
+            continue
+        governor = token.head
+        if governor >= 0 and any(
+            fold(doc.tokens[governor].lemma or "").startswith(r.split()[-1])
+            for r in kb.roles + kb.titles
+            if r
+        ):
+            continue
+        out.append(
+            Mention(
+                token.start,
+                token.end,
+                token.sentence,
+                place.name,
+                "gpe",
+                DEMONYM,
+                token.index,
+                None,
+                place.name,
+                place.kind,
+            )
+        )
+    return out
+
+
+def role_phrase(tree: Tree, first: int) -> tuple[str, int] | None:
+    """A role phrase starting at token ``first`` ("Premier ministre britannique"): its
+    folded text and the index after its last token."""
+    kb = tree.kb
+    tokens = tree.tokens
+    for role in kb.roles:
+        words = role.split()
+        end = first + len(words)
+        if end > len(tokens) or [fold(t.text) for t in tokens[first:end]] != words:
+            continue
+        while (
+            end < len(tokens)
+            and tokens[end].upos == "ADJ"
+            and tokens[end].sentence == tokens[first].sentence
+        ):
+            end += 1
+        return " ".join(fold(t.text) for t in tokens[first:end]), end
+    return None
+
+
+def roles_before(tree: Tree, mention: Mention) -> set[str]:
+    """Role phrases right before a name ("le président russe Vladimir Poutine")."""
+    if mention.head is None:
+        return set()
+    first = min(tree.tokens_in(mention.start, mention.end))
+    found = set()
+    for back in range(max(0, first - 6), first):
+        if tree.tokens[back].sentence != tree.tokens[first].sentence:
+            continue
+        hit = role_phrase(tree, back)
+        if hit and hit[1] == first:
+            found.add(hit[0])
+    return found
+
+
+def nominal_mentions(tree: Tree, taken: set[int]) -> list[Mention]:
+    """Definite role phrases not followed by a name ("le Premier ministre"), resolved later."""
+    determiners = {a.strip("' ") for a in tree.kb.articles}
+    out = []
+    for token in tree.tokens:
+        i = token.index
+        if i in taken or i == 0:
+            continue
+        before = tree.tokens[i - 1]
+        if before.upos != "DET" and fold(before.text) not in determiners:  # "au président"
+            continue
+        hit = role_phrase(tree, i)
+        if hit is None:
+            continue
+        phrase, end = hit
+        if end < len(tree.tokens) and tree.tokens[end].upos == "PROPN":
+            continue
+        last = tree.tokens[end - 1]
+        head = tree.head_of(token.start, last.end)
+        out.append(Mention(token.start, last.end, token.sentence, phrase, "person", NOMINAL, head))
+    return out
+
+
+def pronoun_mentions(tree: Tree, taken: set[int]) -> list[Mention]:
+    """Singular personal pronouns in subject position, resolved later (conservatively)."""
+    kb = tree.kb
+    singular = kb.pronouns.get("singular_masculine", frozenset()) | kb.pronouns.get(
+        "singular_feminine", frozenset()
+    )
+    out = []
+    for token in tree.tokens:
+        if token.index in taken or token.upos != "PRON" or fold(token.text) not in singular:
+            continue
+        if base(token.deprel) != "nsubj":
+            continue
+        out.append(
+            Mention(
+                token.start,
+                token.end,
+                token.sentence,
+                fold(token.text),
+                "person",
+                PRONOUN,
+                token.index,
+            )
+        )
+    return out
+
+
+def is_agentive(tree: Tree, mention: Mention) -> bool:
+    """True when the mention acts: subject, passive agent or owner of an event."""
+    if mention.head is None:
+        return False
+    return tree.role(mention.head).kind == AGENT

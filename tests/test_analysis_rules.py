@@ -1,0 +1,261 @@
+"""Each analysis rule on short French and English sentences written for it, through the
+real offline engines (spaCy) and the whole enrichment path."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from service.cache import MemoryCache
+from service.enrichment import Enricher, EnrichRequest
+from service.language import LanguageDetector
+from tests.conftest import base_settings
+
+
+@pytest.fixture(scope="module")
+def enrich(spacy_registry):
+    service = Enricher(base_settings(), spacy_registry, MemoryCache(0, 1), LanguageDetector())
+
+    def run(text: str, language: str, **options) -> dict:
+        request = EnrichRequest(text, language, **options)
+        return json.loads(service.enrich(request).body)
+
+    return run
+
+
+def actor(body: dict, name: str) -> dict:
+    found = [a for a in body["actors"] if a["name"] == name]
+    assert found, f"no actor {name!r}: {[a['name'] for a in body['actors']]}"
+    return found[0]
+
+
+def stance(body: dict, source: str, target: str) -> str:
+    target_id = actor(body, target)["id"]
+    entries = [s for s in actor(body, source)["stances"] if s["target"] == target_id]
+    return entries[0]["label"] if entries else "none"
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "aggressor", "victim"),
+    [
+        ("La Russie pourrait envahir l'Ukraine.", "fr", "Russie", "Ukraine"),
+        ("Russia could invade Ukraine.", "en", "Russia", "Ukraine"),
+    ],
+)
+def test_scope_the_verb_portrays_its_agent_not_its_patient(
+    enrich, text, language, aggressor, victim
+):
+    body = enrich(text, language)
+    assert actor(body, aggressor)["sentiment"]["label"] == "negative"
+    assert actor(body, victim)["sentiment"]["label"] != "negative"
+    words = [w["text"] for e in actor(body, aggressor)["sentiment"]["evidence"] for w in e["words"]]
+    assert any(w.startswith(("envahir", "invade")) for w in words)
+    # a hedge ("pourrait", "could") lowers confidence, not polarity
+    plain = enrich(
+        text.replace("pourrait envahir", "envahit").replace("could invade", "invades"), language
+    )
+    assert (
+        actor(body, aggressor)["sentiment"]["confidence"]
+        < actor(plain, aggressor)["sentiment"]["confidence"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "source", "target", "label"),
+    [
+        (
+            "Les États-Unis fournissent des armes à l'Ukraine.",
+            "fr",
+            "États-Unis",
+            "Ukraine",
+            "support",
+        ),
+        (
+            "The United States supplies weapons to Ukraine.",
+            "en",
+            "United States",
+            "Ukraine",
+            "support",
+        ),
+        ("La Russie a envahi l'Ukraine.", "fr", "Russie", "Ukraine", "oppose"),
+        ("Russia invaded Ukraine.", "en", "Russia", "Ukraine", "oppose"),
+        ("L'Ukraine a été envahie par la Russie.", "fr", "Russie", "Ukraine", "oppose"),
+        ("Ukraine was invaded by Russia.", "en", "Russia", "Ukraine", "oppose"),
+    ],
+)
+def test_stance_direction_from_who_does_what_to_whom(enrich, text, language, source, target, label):
+    body = enrich(text, language)
+    assert stance(body, source, target) == label
+    assert stance(body, target, source) != label, "stance is directed"
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "speaker", "recipient"),
+    [
+        (
+            "Boris Johnson a dit à Vladimir Poutine d'arrêter sa campagne de désinformation.",
+            "fr",
+            "Boris Johnson",
+            "Vladimir Poutine",
+        ),
+        (
+            "Boris Johnson told Vladimir Putin to stop his disinformation campaign.",
+            "en",
+            "Boris Johnson",
+            "Vladimir Putin",
+        ),
+    ],
+)
+def test_telling_someone_to_stop_something_bad_opposes_them(
+    enrich, text, language, speaker, recipient
+):
+    body = enrich(text, language)
+    assert stance(body, speaker, recipient) == "oppose"
+    assert actor(body, recipient)["sentiment"]["label"] == "negative"
+
+
+def test_negation_flips_and_dampens(enrich):
+    positive = actor(enrich("Joe Biden is a reliable partner.", "en"), "Joe Biden")["sentiment"]
+    negated = actor(enrich("Joe Biden is not a reliable partner.", "en"), "Joe Biden")["sentiment"]
+    assert positive["label"] == "positive"
+    assert negated["label"] == "negative"
+    assert abs(negated["score"]) < abs(positive["score"])
+
+
+def test_intensifier_strengthens(enrich):
+    plain = actor(enrich("Vladimir Poutine est un dirigeant dangereux.", "fr"), "Vladimir Poutine")
+    strong = actor(
+        enrich("Vladimir Poutine est un dirigeant très dangereux.", "fr"), "Vladimir Poutine"
+    )
+    assert plain["sentiment"]["label"] == strong["sentiment"]["label"] == "negative"
+    assert strong["sentiment"]["score"] < plain["sentiment"]["score"]
+
+
+def test_reported_speech_weighs_less_and_says_so(enrich):
+    direct = actor(enrich("La Russie menace l'Ukraine.", "fr"), "Russie")["sentiment"]
+    reported = enrich("Joe Biden a déclaré que la Russie menace l'Ukraine.", "fr")
+    russia = actor(reported, "Russie")["sentiment"]
+    assert russia["label"] == "negative"
+    assert russia["magnitude"] < direct["magnitude"]
+    reasons = [w["reason"] for e in russia["evidence"] for w in e["words"]]
+    assert any("(reported)" in r for r in reasons)
+    assert actor(reported, "Joe Biden")["sentiment"]["label"] != "negative"
+    (quote,) = [q for q in reported["quotes"] if q["kind"] == "reported"]
+    assert quote["speaker"] == actor(reported, "Joe Biden")["id"]
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "speaker", "named"),
+    [
+        (
+            "Boris Johnson a déclaré : « La Russie doit cesser son agression brutale contre "
+            "l'Ukraine. »",
+            "fr",
+            "Boris Johnson",
+            "Russie",
+        ),
+        (
+            'Boris Johnson said: "Russia must end its brutal aggression against Ukraine."',
+            "en",
+            "Boris Johnson",
+            "Russia",
+        ),
+    ],
+)
+def test_direct_quotes_are_attributed_and_feed_the_speakers_stance(
+    enrich, text, language, speaker, named
+):
+    body = enrich(text, language)
+    direct = [q for q in body["quotes"] if q["kind"] == "direct"]
+    assert len(direct) == 1
+    quote = direct[0]
+    assert quote["attributed"] is True
+    assert quote["speaker"] == actor(body, speaker)["id"]
+    assert text[quote["start"] : quote["end"]] == quote["text"]
+    assert stance(body, speaker, named) == "oppose"
+
+
+def test_unattributed_quote_says_so(enrich):
+    body = enrich(
+        "« Nous allons nous battre si quelque chose se passe, notre peuple est prêt. »", "fr"
+    )
+    (quote,) = body["quotes"]
+    assert quote["attributed"] is False and quote["speaker"] is None
+
+
+def test_scare_quotes_are_not_speech(enrich):
+    body = enrich("La Russie mène une 'campagne de désinformation' en Europe.", "fr")
+    assert body["quotes"] == []
+
+
+def test_role_phrase_joins_the_named_person(enrich):
+    body = enrich(
+        "Le président russe Vladimir Poutine a parlé lundi. Le président russe a menacé l'Ukraine.",
+        "fr",
+    )
+    putin = actor(body, "Vladimir Poutine")
+    assert {"nominal"} <= {m["kind"] for m in putin["mentions"]}
+    assert stance(body, "Vladimir Poutine", "Ukraine") == "oppose"
+
+
+def test_spelling_variants_and_titles_group(enrich):
+    body = enrich(
+        "Volodymyr Zelenskyy a reçu Anthony Blinken. M. Blinken a remercié Zelensky.", "fr"
+    )
+    zelensky = actor(body, "Volodymyr Zelenskyy")
+    assert {"Volodymyr Zelenskyy", "Zelensky"} <= set(zelensky["aliases"])
+    assert {"Anthony Blinken", "M. Blinken"} <= set(actor(body, "Anthony Blinken")["aliases"])
+
+
+def test_capitals_and_metonyms_of_an_acting_state_join_the_country(enrich):
+    body = enrich("La Russie masse des troupes. Le Kremlin a menacé l'Ukraine.", "fr")
+    russia = actor(body, "Russie")
+    assert "Kremlin" in russia["aliases"]
+    assert russia["type"] == "country"
+
+
+def test_places_that_only_locate_stay_entities(enrich):
+    body = enrich("Antony Blinken atterrira à Genève mercredi.", "fr")
+    assert "Genève" in {e["text"] for e in body["entities"]}
+    assert "Genève" not in {a["name"] for a in body["actors"]}
+
+
+def test_noise_is_not_an_actor(enrich):
+    body = enrich(
+        "Hier, les soldats ukrainiens étaient en alerte (Image: Getty).\n\n"
+        "Comparer\n\nComparaison des jets russes (Image: Daily Express)",
+        "fr",
+    )
+    names = {a["name"] for a in body["actors"]}
+    assert not names & {"Hier", "Image", "Getty", "Image: Getty", "Comparer", "Comparaison"}
+
+
+def test_targets_by_topic_and_by_span_with_their_sentiment(enrich):
+    text = (
+        "Les sanctions punitives contre la Russie inquiètent Moscou. Joe Biden soutient l'Ukraine."
+    )
+    start = text.index("Russie")
+    body = enrich(text, "fr", targets=("sanctions", "Ukraine", {"start": start, "end": start + 6}))
+    t1, t2, t3 = body["targets"]
+    assert t1["text"] == "sanctions" and t1["actor"] is None
+    assert t1["sentiment"]["label"] == "negative"
+    assert t2["actor"] == actor(body, "Ukraine")["id"]
+    assert text[t3["start"] : t3["end"]] == "Russie" and t3["actor"] == actor(body, "Russie")["id"]
+    biden = actor(body, "Joe Biden")
+    assert {s["target"] for s in biden["stances"]} >= {"t1", "t2", "t3"}
+    assert next(s for s in biden["stances"] if s["target"] == "t2")["label"] == "support"
+
+
+def test_english_span_target_like_newsmtsc(enrich):
+    text = "Critics said the senator's reckless plan would hurt families."
+    start = text.index("senator")
+    body = enrich(text, "en", targets=({"start": start, "end": start + 7},))
+    assert body["targets"][0]["sentiment"]["label"] == "negative"
+
+
+def test_salience_and_document_sentiment(enrich):
+    body = enrich("La Russie menace l'Ukraine. La Russie masse des troupes. Paris observe.", "fr")
+    russia, ukraine = actor(body, "Russie"), actor(body, "Ukraine")
+    assert 0 <= ukraine["salience"] < russia["salience"] <= 1
+    assert body["sentiment"]["label"] == "negative"
