@@ -136,8 +136,14 @@ def _seed_scores(gold: dict[str, Any], body: dict[str, Any] | None) -> dict[str,
             for a in sources
             for st in by_id[a["id"]].get("stances", [])
         )
+    if body is None:  # the "always neutral" baseline makes claims on sentiment only
+        return {
+            "sentiment_agreement": f"{agree}/{len(sentiment_claims)}",
+            "stance_agreement": "0/" + str(len(gold["stances"])),
+        }
     return {
         "actor_recall": round(len(matched) / len(gold["actors"]), 3),
+        "actors_not_in_gold_list": [a["name"] for a in actors if not _match(a, gold_forms)],
         "actor_precision_vs_gold_list": round(
             sum(_match(a, gold_forms) for a in actors) / len(actors), 3
         )

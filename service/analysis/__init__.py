@@ -76,7 +76,7 @@ def analyse(
     if "quotes" in wanted:
         out["quotes"] = [_quote(doc, q, actors) for q in quotes]
     if resolved:
-        out["targets"] = [_target(tree, t, score) for t in resolved]
+        out["targets"] = [_target(tree, t, score, scorer) for t in resolved]
     if "tokens" in wanted:
         out["tokens"] = _tokens(doc)
     return out
@@ -122,13 +122,9 @@ def _stances(
     for quote in quotes:
         if quote.speaker is not None and id(quote.speaker) in owner:
             finder.from_quote(owner[id(quote.speaker)], quote, named)
+    # A target that resolved to an actor has that actor's mentions, so it gets the same
+    # stances under its own id.
     target_ids = [t.id for t in targets]
-    # A target that resolved to an actor shares that actor's stances under its own id.
-    for t in targets:
-        if t.actor is not None:
-            for (source, target), items in list(finder.found.items()):
-                if target == t.actor.id:
-                    finder.found.setdefault((source, t.id), []).extend(items)
     return {a.id: summarise_stances(tree, finder.found, a.id, target_ids) for a in actors}
 
 
@@ -175,8 +171,10 @@ def _quote(doc: AnnotatedDocument, quote: Quote, actors: list[Actor]) -> dict[st
     }
 
 
-def _target(tree: Tree, target: Target, score: Any) -> dict[str, Any]:
+def _target(tree: Tree, target: Target, score: Any, scorer: Scorer) -> dict[str, Any]:
     contributions = [c for m in target.mentions for c in score(m)]
+    if not [c for c in contributions if c.reason != "sentence sentiment"]:
+        contributions += scorer.backoff(target.mentions)
     out: dict[str, Any] = {
         "id": target.id,
         "text": target.text,

@@ -12,7 +12,7 @@ import json
 import logging
 import unicodedata
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -21,6 +21,7 @@ _DATA = Path(__file__).with_name("data")
 logger = logging.getLogger(__name__)
 
 
+@lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Case- and accent-insensitive form: "Sergueï" and "serguei" fold alike."""
     decomposed = unicodedata.normalize("NFKD", text.casefold().replace("\u2019", "'"))
@@ -77,15 +78,21 @@ class Knowledge:
     time_nouns: frozenset[str] = frozenset()
     general_upos: frozenset[str] = frozenset()  # parts of speech the general lexicon covers
 
+    @cached_property
+    def _by_form(self) -> dict[str, Place]:
+        return {f: p for p in reversed(self.places) for f in p.forms}
+
+    @cached_property
+    def _by_demonym(self) -> dict[str, Place]:
+        return {d: p for p in reversed(self.places) for d in p.demonyms}
+
     def place_of(self, surface: str) -> Place | None:
         """The country or organisation a surface form names, if any."""
-        key = fold(surface)
-        return next((p for p in self.places if key in p.forms), None)
+        return self._by_form.get(fold(surface))
 
     def demonym_of(self, word: str) -> Place | None:
         """The country a nationality word ("russe", "Americans") refers to, if any."""
-        key = fold(word)
-        return next((p for p in self.places if key in p.demonyms), None)
+        return self._by_demonym.get(fold(word))
 
 
 def _read(language: str, name: str) -> dict[str, Any]:
@@ -181,7 +188,11 @@ def knowledge(language: str) -> Knowledge:
         valence={
             fold(k): float(v) for k, v in _read(language, "valence").get("entries", {}).items()
         },
-        general=_general_lexicon(sources.get("general", {})),
+        general={
+            word: score
+            for word, score in _general_lexicon(sources.get("general", {})).items()
+            if word not in {fold(w) for w in sources.get("neutral_in_news", [])}
+        },
         verbs=verbs,
         negators=frozenset(fold(n) for n in modifiers.get("negators", [])),
         intensifiers={

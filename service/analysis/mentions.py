@@ -7,6 +7,7 @@ is :mod:`service.analysis.actors`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
 from service.analysis.knowledge import fold
 from service.analysis.syntax import AGENT, Tree, base
@@ -201,21 +202,30 @@ def demonym_mentions(doc: AnnotatedDocument, tree: Tree, taken: set[int]) -> lis
 def role_phrase(tree: Tree, first: int) -> tuple[str, int] | None:
     """A role phrase starting at token ``first`` ("Premier ministre britannique"): its
     folded text and the index after its last token."""
-    kb = tree.kb
-    tokens = tree.tokens
-    for role in kb.roles:
+    forms = tree.forms
+    for role in _roles_by_first_word(tree.kb.roles).get(forms[first], ()):
         words = role.split()
         end = first + len(words)
-        if end > len(tokens) or [fold(t.text) for t in tokens[first:end]] != words:
+        if end > len(forms) or forms[first:end] != words:
             continue
+        sentence = tree.tokens[first].sentence
         while (
-            end < len(tokens)
-            and tokens[end].upos == "ADJ"
-            and tokens[end].sentence == tokens[first].sentence
+            end < len(forms)
+            and tree.tokens[end].upos == "ADJ"
+            and tree.tokens[end].sentence == sentence
         ):
             end += 1
-        return " ".join(fold(t.text) for t in tokens[first:end]), end
+        return " ".join(forms[first:end]), end
     return None
+
+
+@cache
+def _roles_by_first_word(roles: tuple[str, ...]) -> dict[str, list[str]]:
+    """Roles indexed by their first word, longest first (the knowledge is immutable)."""
+    index: dict[str, list[str]] = {}
+    for role in roles:
+        index.setdefault(role.split()[0], []).append(role)
+    return index
 
 
 def roles_before(tree: Tree, mention: Mention) -> set[str]:

@@ -20,6 +20,8 @@ from service.analysis.syntax import AGENT, OWNER, PATIENT, RECIPIENT, Tree
 _CONTENT = frozenset({"ADJ", "NOUN", "VERB", "ADV", "INTJ"})
 _NEGATION = -0.6  # a negated word counts the other way, weaker ("pas fiable" is not "menteur")
 _REPORTED = 0.5
+# Weight of sentence words when the syntax links none to a mention (tuned on NewsMTSC train).
+_BACKOFF = 0.3
 NEUTRAL_BELOW = 0.1
 
 
@@ -113,9 +115,11 @@ class Scorer:
         hedge: float = 1.0,
     ) -> list[Contribution | None]:
         out: list[Contribution | None] = []
+        seen = {skip}
         for root in roots:
             for i in self.tree.subtree(root, self.blocked - {skip}):
-                if i != skip and i not in self.blocked:
+                if i not in seen and i not in self.blocked:
+                    seen.add(i)
                     out.append(self._word(i, weight, reason, top, shift, hedge))
         return out
 
@@ -141,7 +145,7 @@ class Scorer:
         )
 
     def mention(self, mention: Mention) -> list[Contribution]:
-        """Every contribution reaching one mention."""
+        """Every contribution reaching one mention through the syntax."""
         head = mention.head
         if head is None:
             return []
@@ -204,11 +208,20 @@ class Scorer:
         out = [self._frame(p, PATIENT, 1.0, p, hedge)]
         if tree.lemma(p) in self.kb.directives:
             # Told to stop something: what it is told about is its own doing.
-            told = tree.children(p, "xcomp", "ccomp")
-            out += self._words(told, 0.6, "what it is told to stop", head, p, False, hedge)
+            out += self._words(tree.told(p), 0.6, "what it is told to stop", head, p, False, hedge)
         out += self._words(
             tree.children(p, "obl", "advcl"), 0.4, "around what is done to it", head, p, hedge=hedge
         )
+        return out
+
+    def backoff(self, mentions: list[Mention]) -> list[Contribution]:
+        """For a target the client named that the syntax links no word to: the words of
+        its sentences, weakly. Actors found in the text get no such back-off."""
+        out = []
+        for mention in mentions:
+            for c in self.sentence_baseline(mention):
+                c.weight, c.reason = _BACKOFF, "in its sentence (no syntactic link)"
+                out.append(c)
         return out
 
     def sentence_baseline(self, mention: Mention) -> list[Contribution]:

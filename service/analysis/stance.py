@@ -108,7 +108,7 @@ class StanceFinder:
         tree = self.tree
         if tree.lemma(q) not in self.kb.directives:
             return
-        told = [c for k in tree.children(q, "xcomp", "ccomp") for c in tree.subtree(k)]
+        told = {c for k in tree.told(q) for c in tree.subtree(k)}
         values = [v for i in told if (v := polarity(tree, i)) is not None]
         total = sum(values)
         if total > -0.2:

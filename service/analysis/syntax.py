@@ -50,6 +50,7 @@ class Tree:
             if token.head >= 0:
                 self._kids[token.head].append(token.index)
         self._starts = [t.start for t in doc.tokens]
+        self.forms = [fold(t.text) for t in doc.tokens]  # folded surface forms
 
     def children(self, i: int, *rels: str) -> list[int]:
         """Dependents of token ``i``, optionally only with these (base) relations."""
@@ -135,6 +136,13 @@ class Tree:
                 break
             j = self.tokens[j].head
         return negations, shifts
+
+    def told(self, directive: int) -> list[int]:
+        """What a directive tells its addressee to do: the complement verb and its object
+        ("d'arrêter sa campagne"), not the clauses hanging from it ("alors que...")."""
+        return [
+            o for k in self.children(directive, "xcomp", "ccomp") for o in self.children(k, "obj")
+        ]
 
     def owned(self, i: int, top: int) -> bool:
         """True when a noun between token ``i`` and ``top`` has a possessive determiner
