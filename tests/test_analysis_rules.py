@@ -132,6 +132,23 @@ def test_intensifier_strengthens(enrich):
     assert strong["sentiment"]["score"] < plain["sentiment"]["score"]
 
 
+@pytest.mark.parametrize(
+    ("text", "language", "name"),
+    [
+        ("Joe Biden est un dirigeant efficace mais impopulaire.", "fr", "Joe Biden"),
+        ("Joe Biden is a competent but unpopular leader.", "en", "Joe Biden"),
+    ],
+)
+def test_contrast_what_follows_but_weighs_more(enrich, text, language, name):
+    sentiment = actor(enrich(text, language), name)["sentiment"]
+    values = {w["text"]: w["value"] for e in sentiment["evidence"] for w in e["words"]}
+    positive = next(v for v in values.values() if v > 0)
+    negative = next(v for v in values.values() if v < 0)
+    # the positive word has the stronger prior (0.5 against -0.4): only the contrast turns it
+    assert abs(negative) > abs(positive), values
+    assert sentiment["score"] < 0
+
+
 def test_reported_speech_weighs_less_and_says_so(enrich):
     direct = actor(enrich("La Russie menace l'Ukraine.", "fr"), "Russie")["sentiment"]
     reported = enrich("Joe Biden a déclaré que la Russie menace l'Ukraine.", "fr")

@@ -94,7 +94,7 @@ class Scorer:
         start = self.tree.tokens[i].start
         if prior is None or self._span[0] <= start < self._span[1]:
             return None  # words of the mention itself ("Premier ministre") are no evidence
-        value = prior * self.tree.intensity(i)
+        value = prior * self.tree.intensity(i) * self.tree.contrast(i)
         if self.tree.negated(i):
             value *= _NEGATION
         if top is not None and top != i:

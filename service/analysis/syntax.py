@@ -20,6 +20,7 @@ SUBJECTS = frozenset({"nsubj", "csubj"})
 # non-finite, or an xcomp.
 CONTROLLED = frozenset({"xcomp", "advcl", "ccomp"})
 _NON_FINITE = ("VerbForm=Inf", "VerbForm=Ger", "VerbForm=Part")
+_AFTER_CONTRAST, _BEFORE_CONTRAST = 1.3, 0.7
 
 # Argument roles of a mention toward a predicate or event noun.
 AGENT, PATIENT, RECIPIENT, OWNER, OTHER = "agent", "patient", "recipient", "owner", "other"
@@ -163,6 +164,25 @@ class Tree:
         """True inside a time expression ("la semaine dernière"), which says nothing of anyone."""
         token = self.tokens[i]
         return token.head >= 0 and self.lemma(token.head) in self.kb.time_nouns
+
+    def contrast(self, i: int) -> float:
+        """Weight of a word by contrast: what follows "mais"/"but" counts more, what it
+        answers counts less ("expérimenté mais impopulaire" is mostly "impopulaire")."""
+        j = i
+        while j >= 0:
+            if self._has_contrast(j):
+                return _AFTER_CONTRAST
+            if any(self._has_contrast(k) for k in self.children(j, "conj")):
+                return _BEFORE_CONTRAST
+            if self.tokens[j].upos in PREDICATE_POS or self.tokens[j].head < 0:
+                return 1.0
+            j = self.tokens[j].head
+        return 1.0
+
+    def _has_contrast(self, i: int) -> bool:
+        return any(
+            self.forms[k] in self.kb.contrast for k in self.children(i, "cc", "mark", "advmod")
+        )
 
     def intensity(self, i: int) -> float:
         """Product of intensifiers and diminishers modifying token ``i``."""

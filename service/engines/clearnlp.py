@@ -62,6 +62,14 @@ def to_universal(tokens: list[Token]) -> None:
         else:
             obj.deprel = "obl" if on_predicate else "nmod"
         prep.head, prep.deprel = obj.index, "case"
+    for cc in tokens:
+        # ClearNLP hangs "but" on the first conjunct, UD on the conjunct it introduces.
+        if cc.deprel == "cc" and cc.head >= 0:
+            following = [
+                c for c in children.get(cc.head, []) if c.deprel == "conj" and c.index > cc.index
+            ]
+            if following:
+                cc.head = following[0].index
     for token in tokens:
         if token.deprel in _RENAME:
             if token.deprel == "neg" and not token.feats:
