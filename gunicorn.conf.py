@@ -34,9 +34,28 @@ keepalive = 5
 max_requests = 2000
 max_requests_jitter = 200
 
-accesslog = "-"
+# The app writes one JSON access line per request (with request id, status, duration and
+# cache result, never the text); gunicorn's own lines go out as JSON too.
+accesslog = None
 errorlog = "-"
 loglevel = settings.log_level.lower()
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "service.logs.JsonFormatter"}},
+    # "console" is the handler name gunicorn's own defaults refer to.
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
+            "stream": "ext://sys.stderr",
+        }
+    },
+    "root": {"level": settings.log_level, "handlers": ["console"]},
+    "loggers": {
+        "gunicorn.error": {"level": settings.log_level, "handlers": ["console"], "propagate": False}
+    },
+}
 
 # Metrics from every worker are aggregated through files in this directory.
 if not settings.prometheus_multiproc_dir:

@@ -77,6 +77,7 @@ class Settings:
     prometheus_multiproc_dir: str | None = None
     workers: int = 2
     threads: int = 4
+    api_keys: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -109,7 +110,21 @@ class Settings:
             prometheus_multiproc_dir=env.get("PROMETHEUS_MULTIPROC_DIR") or None,
             workers=_int(env, "WEB_CONCURRENCY", cls.workers, minimum=1),
             threads=_int(env, "GUNICORN_THREADS", cls.threads, minimum=1),
+            api_keys=tuple(
+                k.strip() for k in env.get("SERVICE_API_KEYS", "").split(",") if k.strip()
+            ),
         )
+
+    def __repr__(self) -> str:
+        # Settings end up in tracebacks and debug output: never show secrets.
+        hidden = {
+            "api_keys": f"<{len(self.api_keys)} keys>",
+            "redis_url": "<set>" if self.redis_url else None,
+        }
+        shown = ", ".join(
+            f"{f.name}={hidden.get(f.name, getattr(self, f.name))!r}" for f in fields(self)
+        )
+        return f"Settings({shown})"
 
     def replace(self, **changes: object) -> Settings:
         """Return a copy with some fields changed (used by tests and the CLI)."""

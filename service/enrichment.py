@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 
 import orjson
@@ -20,6 +22,15 @@ from service.document import AnnotatedDocument
 from service.engines import Engine, EngineRegistry
 from service.language import LanguageDetector
 from service.metrics import CHARACTERS, DOCUMENTS, ENGINE_SECONDS
+
+
+class BudgetExceededError(TimeoutError):
+    """The answer was not ready within the request's time budget; it is still computed and
+    cached, so the same request a little later is likely a hit."""
+
+    def __init__(self, budget: float) -> None:
+        super().__init__(f"the analysis did not finish within {budget:g} s")
+        self.budget = budget
 
 
 class TextTooLongError(ValueError):
@@ -77,6 +88,9 @@ class Enricher:
         self._cache = cache
         self._detector = detector
         self._flight = SingleFlight(cache, settings.request_timeout_seconds)
+        # Engine work runs here, so that a request can give up waiting at its budget while
+        # the computation finishes (and is cached) instead of holding the worker's thread.
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="engine")
 
     def _prepare(self, request: EnrichRequest) -> _Job:
         if len(request.text) > self._settings.max_text_chars:
@@ -111,7 +125,8 @@ class Enricher:
         body, found = self._cache.get(job.key)
         if body is not None:
             return Answer(body, found)
-        body, found = self._flight.run(job.key, lambda: self._compute([job])[0], found)
+        began = time.monotonic()
+        body, found = self._flight.run(job.key, lambda: self._bounded([job], began)[0], found)
         return Answer(body, found)
 
     def enrich_many(self, requests: Sequence[EnrichRequest]) -> list[Answer | Exception]:
@@ -137,9 +152,16 @@ class Enricher:
         groups: dict[tuple[str, frozenset[str]], list[_Job]] = {}
         for job in jobs.values():
             groups.setdefault((job.language, job.processors), []).append(job)
+        began = time.monotonic()
         for group in groups.values():
-            for job, body in zip(group, self._compute(group), strict=True):
-                stored = self._cache.set(job.key, body)
+            try:
+                done = self._bounded(group, began)
+            except BudgetExceededError as exc:
+                for job in group:
+                    for i in pending[job.key]:
+                        results[i] = exc
+                continue
+            for job, (body, stored) in zip(group, done, strict=True):
                 for i in pending[job.key]:
                     answer = results[i]
                     assert isinstance(answer, Answer)
@@ -147,6 +169,21 @@ class Enricher:
                     if not stored:
                         answer.cache = Lookup.BYPASS
         return [r for r in results if r is not None]
+
+    def _bounded(self, jobs: list[_Job], began: float) -> list[tuple[bytes, bool]]:
+        """Answers and whether each was stored, within what is left of the budget."""
+        budget = self._settings.request_timeout_seconds
+        future = self._pool.submit(self._compute_and_store, jobs)
+        try:
+            return future.result(timeout=max(0.0, budget - (time.monotonic() - began)))
+        except FutureTimeout as exc:
+            raise BudgetExceededError(budget) from exc
+
+    def _compute_and_store(self, jobs: list[_Job]) -> list[tuple[bytes, bool]]:
+        bodies = self._compute(jobs)
+        return [
+            (body, self._cache.set(job.key, body)) for job, body in zip(jobs, bodies, strict=True)
+        ]
 
     def _compute(self, jobs: list[_Job]) -> list[bytes]:
         engine = jobs[0].engine

@@ -24,7 +24,7 @@ class _Slot:
 
 
 class SingleFlight:
-    """Runs ``compute`` once per key among concurrent callers, storing its answer."""
+    """Runs ``compute`` once per key among concurrent callers."""
 
     def __init__(self, cache: Cache, wait_seconds: float) -> None:
         self._cache = cache
@@ -46,9 +46,12 @@ class SingleFlight:
                 if slot.users == 0:
                     del self._slots[key]
 
-    def run(self, key: str, compute: Callable[[], bytes], first: Lookup) -> tuple[bytes, Lookup]:
+    def run(
+        self, key: str, compute: Callable[[], tuple[bytes, bool]], first: Lookup
+    ) -> tuple[bytes, Lookup]:
         """The answer for ``key``: from the cache if another caller stored it meanwhile,
-        else computed here. ``first`` is what the caller's own lookup found."""
+        else computed (and stored) by ``compute``, which says whether it could store it.
+        ``first`` is what the caller's own lookup found."""
         with self._local(key):
             if first is not Lookup.BYPASS:
                 body, found = self._cache.get(key)
@@ -63,8 +66,7 @@ class SingleFlight:
                     return body, found
                 release = self._cache.lock(key, self._wait)
             try:
-                body = compute()
-                stored = self._cache.set(key, body)
+                body, stored = compute()
             finally:
                 if callable(release):
                     release()

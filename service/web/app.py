@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 import uuid
 
 from flask import Flask, Response, g, request
 
+from service import logs
 from service.cache import build_cache
 from service.config import Settings
 from service.engines import EngineRegistry
@@ -15,6 +17,7 @@ from service.enrichment import Enricher
 from service.language import LanguageDetector
 from service.metrics import LATENCY, REQUESTS
 from service.web import ops, routes
+from service.web.auth import register_api_keys
 from service.web.errors import register_error_handlers
 from service.web.state import EXTENSION, Services
 
@@ -23,9 +26,7 @@ def create_app(settings: Settings | None = None, registry: EngineRegistry | None
     """Build the app: settings from the environment unless given; models start loading in
     the background (``/readyz`` says when they are in), once per process."""
     settings = settings or Settings.from_env()
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logs.configure(settings.log_level)
     app = Flask(__name__)
     # Flask answers 413 before reading a body larger than this.
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
@@ -38,8 +39,13 @@ def create_app(settings: Settings | None = None, registry: EngineRegistry | None
     app.register_blueprint(routes.bp)
     app.register_blueprint(ops.bp)
     register_error_handlers(app)
+    register_api_keys(app, settings.api_keys)
     _instrument(app)
     return app
+
+
+access = logging.getLogger("service.access")
+_SAFE_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 
 def _instrument(app: Flask) -> None:
@@ -48,7 +54,10 @@ def _instrument(app: Flask) -> None:
     @app.before_request
     def _start() -> None:
         g.started = time.perf_counter()
-        g.request_id = request.headers.get("X-Request-ID") or uuid.uuid4().hex
+        given = request.headers.get("X-Request-ID", "")
+        # A client's id is echoed only when it is a sane token (it goes into logs).
+        g.request_id = given if _SAFE_ID.fullmatch(given) else uuid.uuid4().hex
+        g.id_token = logs.request_id.set(g.request_id)
 
     @app.after_request
     def _finish(response: Response) -> Response:
@@ -58,4 +67,24 @@ def _instrument(app: Flask) -> None:
         LATENCY.labels(endpoint).observe(elapsed)
         response.headers["X-Request-ID"] = g.get("request_id", "")
         response.headers["Server-Timing"] = f"app;dur={elapsed * 1000:.2f}"
+        access.info(
+            "%s %s %s",
+            request.method,
+            request.path,
+            response.status_code,
+            extra={
+                "request_id": g.get("request_id"),
+                "status": response.status_code,
+                "duration_ms": round(elapsed * 1000, 2),
+                "cache": response.headers.get("X-Cache"),
+                "bytes_in": request.content_length or 0,
+                "bytes_out": response.calculate_content_length(),
+            },
+        )
         return response
+
+    @app.teardown_request
+    def _forget(_: BaseException | None) -> None:
+        token = g.pop("id_token", None)
+        if token is not None:
+            logs.request_id.reset(token)

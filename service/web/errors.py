@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from service.engines import UnsupportedLanguageError
 from service.engines.registry import NotReadyError
-from service.enrichment import TextTooLongError
+from service.enrichment import BudgetExceededError, TextTooLongError
 
 logger = logging.getLogger(__name__)
 
@@ -89,6 +89,14 @@ def problem_for(exc: Exception) -> dict[str, Any]:
         return problem(
             413, "text-too-long", "Text too long", str(exc), limit=exc.limit, length=exc.length
         )
+    if isinstance(exc, BudgetExceededError):
+        return problem(
+            503,
+            "timeout",
+            "Took too long",
+            f"{exc}. It is still being computed and will be cached: retry shortly.",
+            budget_seconds=exc.budget,
+        )
     if isinstance(exc, NotReadyError):
         return problem(503, "not-ready", "Not ready", f"{exc}; retry shortly.")
     if isinstance(exc, HTTPException):
@@ -107,6 +115,9 @@ def problem_response(body: dict[str, Any], headers: dict[str, str] | None = None
     response = Response(orjson.dumps(body), status=body["status"], mimetype=PROBLEM_JSON)
     if body["status"] == 503:
         response.headers["Retry-After"] = "5"
+    if body["status"] == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="news-enrich"'
+
     response.headers.update(headers or {})
     return response
 
@@ -119,7 +130,7 @@ def register_error_handlers(app: Flask) -> None:
         if isinstance(exc, HTTPException) and exc.code and exc.code < 400:
             return exc  # type: ignore[return-value]  # redirects pass through
         body = problem_for(exc)
-        if body["status"] >= 500 and not isinstance(exc, NotReadyError):
+        if body["status"] >= 500 and not isinstance(exc, (NotReadyError, BudgetExceededError)):
             logger.exception("unhandled error on %s %s", request.method, request.path)
         headers = {}
         if isinstance(exc, HTTPException) and exc.code == 405 and exc.response is None:

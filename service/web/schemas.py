@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from marshmallow import (
@@ -17,10 +18,24 @@ from marshmallow import (
 from service.analysis import DEFAULT_SECTIONS, SCOPES, SECTIONS
 from service.enrichment import EnrichRequest
 
+# C0 controls other than tab and line breaks: binary garbage, never article text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+_TAG = re.compile(r"</?[A-Za-z][^<>]{0,500}>")
 
-def _not_blank(value: str) -> None:
+
+def _article_text(value: str) -> None:
+    """Plain article text: not blank, no control characters, not an HTML page."""
     if not value.strip():
         raise ValidationError("Must contain some non-whitespace text.")
+    control = _CONTROL.search(value)
+    if control:
+        raise ValidationError(
+            f"Contains the control character U+{ord(control.group()):04X} at offset "
+            f"{control.start()}; send plain text."
+        )
+    tags = _TAG.findall(value)
+    if len(tags) >= 3 and sum(map(len, tags)) > 0.2 * len(value):
+        raise ValidationError("Looks like HTML markup; send the article's text, not the page.")
 
 
 class SpanSchema(Schema):
@@ -71,7 +86,7 @@ class EnrichSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    text = fields.String(required=True, validate=_not_blank)
+    text = fields.String(required=True, validate=_article_text)
     language = fields.String(
         allow_none=True,
         validate=validate.Regexp(r"^[A-Za-z]{2}$", error="Must be an ISO 639-1 code, e.g. 'fr'."),
