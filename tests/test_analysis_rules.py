@@ -4,6 +4,7 @@ real offline engines (spaCy) and the whole enrichment path."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -276,3 +277,19 @@ def test_salience_and_document_sentiment(enrich):
     russia, ukraine = actor(body, "Russie"), actor(body, "Ukraine")
     assert 0 <= ukraine["salience"] < russia["salience"] <= 1
     assert body["sentiment"]["label"] == "negative"
+
+
+def test_an_english_article_reads_like_the_french_one(enrich):
+    """The project's own English rendering of the seed article's key paragraphs."""
+    text = (Path(__file__).parent / "data" / "en-russia-ukraine.txt").read_text(encoding="utf-8")
+    body = enrich(text, "en")
+    putin = actor(body, "Vladimir Putin")
+    assert "nominal" in {m["kind"] for m in putin["mentions"]}, "the Russian president"
+    assert putin["sentiment"]["label"] == "negative"
+    assert actor(body, "Russia")["sentiment"]["label"] == "negative"
+    assert actor(body, "Ukraine")["sentiment"]["label"] != "negative"
+    assert stance(body, "Boris Johnson", "Vladimir Putin") == "oppose"
+    assert stance(body, "United Kingdom", "Ukraine") == "support"
+    assert {"Blinken", "Antony Blinken"} <= set(actor(body, "Antony Blinken")["aliases"])
+    names = {a["name"] for a in body["actors"]}
+    assert not names & {"Image", "Getty", "State"}

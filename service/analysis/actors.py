@@ -53,6 +53,12 @@ def _close(a: str, b: str) -> bool:
     return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
 
 
+def _contains(words: list[str], part: list[str]) -> bool:
+    """True when ``part`` is a run of ``words`` ("premier ministre" in "le premier ministre
+    britannique")."""
+    return any(words[i : i + len(part)] == part for i in range(len(words) - len(part) + 1))
+
+
 def _same_person(a: str, b: str) -> bool:
     wa, wb = a.split(), b.split()
     if not _close(wa[-1], wb[-1]):
@@ -93,8 +99,9 @@ def _resolve(tree: Tree, actors: list[Actor], mention: Mention) -> Actor | None:
         exact = [a for a in before if mention.name in a.roles]
         if len(exact) == 1:
             return exact[0]
-        head = mention.name.split()
-        loose = [a for a in before if any(r.split()[: len(head)] == head for r in a.roles)]
+        loose = [
+            a for a in before if any(_contains(r.split(), mention.name.split()) for r in a.roles)
+        ]
         return loose[0] if len(loose) == 1 else None
     # A pronoun: the one person named in this or the previous sentence before it, if it
     # acts there; with two people around, it is left alone.

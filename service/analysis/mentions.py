@@ -203,10 +203,20 @@ def role_phrase(tree: Tree, first: int) -> tuple[str, int] | None:
     """A role phrase starting at token ``first`` ("Premier ministre britannique"): its
     folded text and the index after its last token."""
     forms = tree.forms
-    for role in _roles_by_first_word(tree.kb.roles).get(forms[first], ()):
+    start = first
+    # Adjectives may come first ("the Russian president", "British Prime Minister").
+    while (
+        start < min(len(forms), first + 2)
+        and tree.tokens[start].upos == "ADJ"
+        and not (forms[start] in _roles_by_first_word(tree.kb.roles))
+    ):
+        start += 1
+    for role in _roles_by_first_word(tree.kb.roles).get(
+        forms[start] if start < len(forms) else "", ()
+    ):
         words = role.split()
-        end = first + len(words)
-        if end > len(forms) or forms[first:end] != words:
+        end = start + len(words)
+        if end > len(forms) or forms[start:end] != words:
             continue
         sentence = tree.tokens[first].sentence
         while (
