@@ -208,7 +208,7 @@ def role_phrase(tree: Tree, first: int) -> tuple[str, int] | None:
     while (
         start < min(len(forms), first + 2)
         and tree.tokens[start].upos == "ADJ"
-        and not (forms[start] in _roles_by_first_word(tree.kb.roles))
+        and forms[start] not in _roles_by_first_word(tree.kb.roles)
     ):
         start += 1
     for role in _roles_by_first_word(tree.kb.roles).get(
