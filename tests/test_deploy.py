@@ -562,8 +562,8 @@ def test_selectors_pick_only_their_own_pods(rendered: list[dict[str, Any]]) -> N
 def test_configuration_comes_from_the_configmap_and_the_secret(
     rendered: list[dict[str, Any]], api: dict[str, Any]
 ) -> None:
-    """The ConfigMap holds only known settings and no REDIS_URL; REDIS_URL comes from the
-    optional Secret whose shape secret.example.yaml documents."""
+    """The ConfigMap holds only known settings and no secret; REDIS_URL and the API keys
+    come from optional Secrets whose shape secret.example.yaml documents."""
     container = api["spec"]["template"]["spec"]["containers"][0]
     config_names = [s["configMapRef"]["name"] for s in container["envFrom"]]
     configmaps = {d["metadata"]["name"]: d for d in rendered if d["kind"] == "ConfigMap"}
@@ -573,12 +573,18 @@ def test_configuration_comes_from_the_configmap_and_the_secret(
     assert set(data) <= SETTINGS, f"unknown settings: {sorted(set(data) - SETTINGS)}"
     assert all(isinstance(value, str) for value in data.values()), "quote ConfigMap numbers"
 
-    redis_url = next(e for e in container["env"] if e["name"] == "REDIS_URL")
-    reference = redis_url["valueFrom"]["secretKeyRef"]
-    assert reference == {"name": "news-enrich-redis", "key": "url", "optional": True}
-    example = load_documents(K8S / SECRET_EXAMPLE)
-    assert [(d["kind"], d["metadata"]["name"]) for d in example] == [("Secret", reference["name"])]
-    assert reference["key"] in example[0]["stringData"]
+    assert "SERVICE_API_KEYS" not in data
+    example = {d["metadata"]["name"]: d for d in load_documents(K8S / SECRET_EXAMPLE)}
+    wanted = {
+        "REDIS_URL": ("news-enrich-redis", "url"),
+        "SERVICE_API_KEYS": ("news-enrich-api-keys", "keys"),
+    }
+    for variable, (secret, key) in wanted.items():
+        entry = next(e for e in container["env"] if e["name"] == variable)
+        reference = entry["valueFrom"]["secretKeyRef"]
+        assert reference == {"name": secret, "key": key, "optional": True}
+        assert example[secret]["kind"] == "Secret" and key in example[secret]["stringData"]
+    assert set(example) == {secret for secret, _ in wanted.values()}
     assert not any(d["kind"] == "Secret" for d in rendered), "Secrets stay out of the base"
 
 
