@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 #   make install TORCH_INDEX=https://download.pytorch.org/whl/cpu
 TORCH_INDEX ?=
 
-.PHONY: install run test lint format clean eval
+.PHONY: install run test lint format clean eval load faults
 
 install: $(STAMP)
 
@@ -41,3 +41,9 @@ clean:
 
 eval: install
 	$(BIN)/python bench/quality.py
+
+load: install
+	$(BIN)/python bench/load.py
+
+faults: install
+	$(BIN)/python bench/faults.py
