@@ -21,8 +21,12 @@ threads = settings.threads
 
 # Never preload: models hold torch state, and a worker forked after the master ran torch
 # inference with several threads hangs (stanza#570, gunicorn#2478). Each worker loads its
-# own models after the fork, in the background, and /readyz says when they are in.
+# own models after the fork, before it accepts a request, so a worker restarted by
+# max_requests never answers "not ready" while its sibling serves.
 preload_app = False
+# gunicorn 27's runtime control socket defaults to a path under $HOME shared by every
+# gunicorn on the host, and the container's root filesystem is read-only: not used.
+control_socket_disable = True
 
 # The per-request budget plus a margin: gunicorn kills a worker stuck past it.
 timeout = int(settings.request_timeout_seconds) + 30

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Callable
 from enum import StrEnum
 from typing import Literal, Protocol
@@ -12,9 +13,21 @@ import zstandard
 
 # Values start with this tag so that a foreign or corrupt value under our key is detected
 # and ignored instead of served.
-_MAGIC = b"ENR1"
-_compressor = zstandard.ZstdCompressor(level=3)
-_decompressor = zstandard.ZstdDecompressor()
+_MAGIC = b"ENR2"
+# zstd contexts are not thread-safe: one pair per thread (request and engine threads all
+# encode and decode).
+_local = threading.local()
+
+
+def _codec() -> tuple[zstandard.ZstdCompressor, zstandard.ZstdDecompressor]:
+    if not hasattr(_local, "codec"):
+        # The checksum makes a damaged value fail to decompress instead of decoding to junk.
+        _local.codec = (
+            zstandard.ZstdCompressor(level=3, write_checksum=True),
+            zstandard.ZstdDecompressor(),
+        )
+    return _local.codec
+
 
 Release = Callable[[], None]
 
@@ -58,15 +71,17 @@ def cache_key(prefix: str, version: int, parts: dict[str, object]) -> str:
 
 def encode(body: bytes) -> bytes:
     """Compress an answer for storage."""
-    return _MAGIC + _compressor.compress(body)
+    return _MAGIC + _codec()[0].compress(body)
 
 
 def decode(value: bytes) -> bytes | None:
-    """The stored answer, or None when the value is not one of ours or is damaged."""
+    """The stored answer, or None when the value is not one of ours or is damaged: wrong
+    tag, bad checksum, or not a JSON object once decompressed."""
     if not value.startswith(_MAGIC):
         return None
     try:
-        body = _decompressor.decompress(value[len(_MAGIC) :])
-    except zstandard.ZstdError:
+        body = _codec()[1].decompress(value[len(_MAGIC) :])
+        parsed = orjson.loads(body)
+    except (zstandard.ZstdError, orjson.JSONDecodeError):
         return None
-    return body if body.startswith(b"{") else None
+    return body if isinstance(parsed, dict) else None

@@ -23,16 +23,19 @@ from service.web.state import EXTENSION, Services
 
 
 def create_app(settings: Settings | None = None, registry: EngineRegistry | None = None) -> Flask:
-    """Build the app: settings from the environment unless given; models start loading in
-    the background (``/readyz`` says when they are in), once per process."""
+    """Build the app: settings from the environment unless given; models load once per
+    process, before the app serves (``/readyz`` reports them per language)."""
     settings = settings or Settings.from_env()
     logs.configure(settings.log_level)
     app = Flask(__name__)
     # Flask answers 413 before reading a body larger than this.
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     if registry is None:
+        # Loaded before the app exists, so that a gunicorn worker (a new one after
+        # max_requests recycling too) takes no request until its models are in: a worker
+        # that answered "not ready" meanwhile would draw the load balancer's traffic.
         registry = EngineRegistry(settings)
-        registry.start(background=True)
+        registry.start(background=False)
     cache = build_cache(settings)
     enricher = Enricher(settings, registry, cache, LanguageDetector())
     app.extensions[EXTENSION] = Services(settings, registry, cache, enricher)
