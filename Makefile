@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 #   make install TORCH_INDEX=https://download.pytorch.org/whl/cpu
 TORCH_INDEX ?=
 
-.PHONY: install run test lint format clean eval load faults
+.PHONY: install run test lint format clean eval load faults bench
 
 install: $(STAMP)
 
@@ -47,3 +47,6 @@ load: install
 
 faults: install
 	$(BIN)/python bench/faults.py
+
+bench: install
+	$(BIN)/python bench/performance.py
