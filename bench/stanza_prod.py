@@ -1,0 +1,327 @@
+"""Build (or reuse) a French Stanza model set of the production architecture and sizes.
+
+    python bench/stanza_prod.py [--cache-dir .cache/stanza-prod]    # prints the resources dir
+
+Stanza's model hub is unreachable here, so the benchmarks cannot time the real French
+models. CPU time depends on the shapes of the networks, not on the values of their weights,
+so this script trains, with Stanza's own training entry points and their default
+dimensions, every model of the ``fr`` default package that costs inference time:
+
+- forward and backward character language models (1,024 hidden units, 100-dim characters),
+- a 100,000 x 100 word-vector pretrain (random vectors: Stanza caps its pretrains near there),
+- the POS tagger, the dependency parser and the NER tagger, all with both charlms,
+
+each for a step or two on the synthetic French corpus of ``tests/stanza_fixture``. The
+tokenizer and the dictionary lemmatizer are the tiny, really-trained ones of that fixture
+(their cost is small beside the charlm-based models; the real French package also has an
+MWT expander, which this set lacks). The weights are untrained: every figure measured with
+this set is labelled "production-shaped, untrained weights".
+
+The result is a resources directory with its own ``resources.json`` (package ``prodshape``,
+dependencies declared as Stanza's own file declares them), cached under ``.cache/`` keyed on
+this file and the Stanza version; checkpoints and training data are deleted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import importlib.metadata
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_CACHE = ROOT / ".cache" / "stanza-prod"
+TINY_CACHE = ROOT / ".cache" / "stanza-tiny"  # shared with the test suite's build
+LANGUAGE = "fr"
+PACKAGE = "prodshape"
+PRETRAIN_WORDS = 100_000
+PRETRAIN_DIM = 100
+SHORTHAND = "fr_prodshape"
+_DONE = "BUILD.json"
+# What each trained processor loads beside its own file, as in Stanza's French resources.
+_CHARLM_DEPS = [
+    {"model": "pretrain", "package": PACKAGE},
+    {"model": "forward_charlm", "package": PACKAGE},
+    {"model": "backward_charlm", "package": PACKAGE},
+]
+PIPELINE = ("tokenize", "pos", "lemma", "depparse", "ner")
+
+
+def cache_key() -> str:
+    """Hash of this builder and the Stanza version: editing either rebuilds."""
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    digest.update(importlib.metadata.version("stanza").encode())
+    return digest.hexdigest()[:20]
+
+
+def _charlm_args(models: Path) -> list[str]:
+    return [
+        "--charlm",
+        "--charlm_shorthand",
+        SHORTHAND,
+        "--charlm_forward_file",
+        str(models / "forward_charlm.pt"),
+        "--charlm_backward_file",
+        str(models / "backward_charlm.pt"),
+    ]
+
+
+def _jobs(data: Path, models: Path) -> list[tuple[str, str, list[str]]]:
+    """(name, trainer module, argv) for every model, in dependency order. Only step counts,
+    batch sizes and paths are set: every dimension is the trainer's default."""
+    common = ["--shorthand", SHORTHAND, "--save_dir", str(models), "--device", "cpu"]
+    pretrain = ["--wordvec_pretrain_file", str(models / "pretrain.pt")]
+    jobs = []
+    for direction in ("forward", "backward"):
+        argv = [
+            *(
+                "--train_file",
+                str(models / "charlm.txt"),
+                "--eval_file",
+                str(models / "charlm.txt"),
+            ),
+            *("--direction", direction, "--save_name", f"{direction}_charlm.pt"),
+            *("--epochs", "1", "--batch_size", "10", "--bptt_size", "100", "--cutoff", "0"),
+            *("--eval_steps", "-1", "--no_checkpoint"),
+        ]
+        jobs.append((f"{direction}_charlm", "stanza.models.charlm", common + argv))
+    conllu = [
+        *pretrain,
+        *("--train_file", str(data / "train.conllu"), "--eval_file", str(data / "dev.conllu")),
+        *("--lang", LANGUAGE, "--max_steps", "2", "--eval_interval", "1"),
+        *_charlm_args(models),
+    ]
+    jobs.append(
+        (
+            "pos",
+            "stanza.models.tagger",
+            common
+            + conllu
+            + ["--save_name", "pos.pt", "--output_file", str(models / "pos.pred.conllu")],
+        )
+    )
+    jobs.append(
+        (
+            "depparse",
+            "stanza.models.parser",
+            common
+            + conllu
+            + ["--save_name", "depparse.pt", "--output_file", str(models / "dep.pred.conllu")],
+        )
+    )
+    ner = [
+        *pretrain,
+        *("--train_file", str(data / "train.ner.json"), "--eval_file", str(data / "dev.ner.json")),
+        *("--save_name", "ner.pt", "--max_steps", "4", "--eval_interval", "2"),
+        *_charlm_args(models),
+    ]
+    jobs.append(("ner", "stanza.models.ner_tagger", common + ner))
+    return jobs
+
+
+def _write_pretrain(data: Path, output: Path) -> None:
+    """A 100,000 x 100 pretrain: the corpus words first (so the taggers see known words),
+    then filler words; random vectors, since only the shape matters here."""
+    import torch
+    from stanza.models.common.pretrain import Pretrain, PretrainedWordVocab
+    from stanza.models.common.vocab import VOCAB_PREFIX
+
+    lines = (data / "vectors.txt").read_text(encoding="utf-8").splitlines()[1:]
+    words = list(dict.fromkeys(line.split(" ", 1)[0] for line in lines))
+    words += [f"mot{i:06d}" for i in range(PRETRAIN_WORDS - len(words))]
+    generator = torch.Generator().manual_seed(0)
+    pretrain = Pretrain(str(output))
+    pretrain._vocab = PretrainedWordVocab(words)
+    pretrain._emb = torch.randn(len(words) + len(VOCAB_PREFIX), PRETRAIN_DIM, generator=generator)
+    pretrain.save(str(output))
+
+
+def train_in_child(spec_file: Path) -> None:
+    """Child-process entry: the pretrain, then every trainer in order. Training runs torch
+    with several threads and seeds global generators, so it never runs in the benchmark's
+    own process."""
+    import importlib
+
+    import torch
+
+    spec = json.loads(spec_file.read_text(encoding="utf-8"))
+    torch.set_num_threads(int(spec["threads"]))
+    data, models = Path(spec["data"]), Path(spec["models"])
+    began = time.perf_counter()
+    _write_pretrain(data, models / "pretrain.pt")
+    print(f"### pretrain: {time.perf_counter() - began:.1f}s", flush=True)
+    for name, module, argv in spec["jobs"]:
+        began = time.perf_counter()
+        importlib.import_module(module).main(argv)
+        print(f"### {name}: {time.perf_counter() - began:.1f}s", flush=True)
+
+
+def _charlm_text(data: Path, out: Path) -> None:
+    # Plain sentences, one paragraph per line, as the charlm reader expects; three passes of
+    # the corpus give the trainer enough batches for one epoch.
+    text = (data / "train.txt").read_text(encoding="utf-8").replace("\n\n", "\n")
+    out.write_text(text * 3, encoding="utf-8")
+
+
+def resources_json(tiny_package: str) -> dict[str, Any]:
+    """``resources.json`` for the set: our package for the trained models, the tiny
+    fixture's package name for the tokenizer and lemmatizer (their files are copied)."""
+    packages = {
+        "tokenize": tiny_package,
+        "pos": PACKAGE,
+        "lemma": tiny_package,
+        "depparse": PACKAGE,
+        "ner": PACKAGE,
+    }
+    entry: dict[str, Any] = {"lang_name": "French"}
+    for proc, package in packages.items():
+        deps = _CHARLM_DEPS if proc in ("pos", "depparse", "ner") else []
+        entry[proc] = {package: {"dependencies": deps} if deps else {}}
+    for extra in ("pretrain", "forward_charlm", "backward_charlm"):
+        entry[extra] = {PACKAGE: {}}
+    entry["default_processors"] = packages
+    entry["packages"] = {"default": packages}
+    return {LANGUAGE: entry}
+
+
+def _build(work: Path, threads: int) -> dict[str, Any]:
+    sys.path.insert(0, str(ROOT))
+    from tests.stanza_fixture import PACKAGE as TINY
+    from tests.stanza_fixture import build_tiny_resources
+    from tests.stanza_fixture.corpus import LANGUAGES, write_corpus
+
+    began = time.perf_counter()
+    tiny = build_tiny_resources(TINY_CACHE, ("fr", "en"))
+    tiny_seconds = time.perf_counter() - began
+    data, models = work / "data", work / "models"
+    models.mkdir(parents=True)
+    write_corpus(LANGUAGES[LANGUAGE], data)
+    _charlm_text(data, models / "charlm.txt")
+    spec = {
+        "threads": threads,
+        "data": str(data),
+        "models": str(models),
+        "jobs": _jobs(data, models),
+    }
+    spec_file = work / "jobs.json"
+    spec_file.write_text(json.dumps(spec, indent=1), encoding="utf-8")
+    log = work / "train.log"
+    began = time.perf_counter()
+    with log.open("w", encoding="utf-8") as out:
+        env = {**os.environ, "OMP_NUM_THREADS": str(threads), "WANDB_MODE": "disabled"}
+        code = subprocess.call(
+            [sys.executable, __file__, "--train-child", str(spec_file)],
+            cwd=models,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            timeout=1800,
+        )
+    if code != 0:
+        tail = "\n".join(log.read_text(encoding="utf-8").splitlines()[-40:])
+        raise RuntimeError(f"training the production-shaped models failed:\n{tail}")
+    train_seconds = time.perf_counter() - began
+    resources = work / "resources"
+    for proc in ("pos", "depparse", "ner", "pretrain", "forward_charlm", "backward_charlm"):
+        target = resources / LANGUAGE / proc / f"{PACKAGE}.pt"
+        target.parent.mkdir(parents=True)
+        shutil.move(models / f"{proc}.pt", target)
+    for proc in ("tokenize", "lemma"):
+        target = resources / LANGUAGE / proc / f"{TINY}.pt"
+        target.parent.mkdir(parents=True)
+        shutil.copyfile(tiny / LANGUAGE / proc / f"{TINY}.pt", target)
+    (resources / "resources.json").write_text(
+        json.dumps(resources_json(TINY), indent=2), encoding="utf-8"
+    )
+    # checkpoints, predictions, the corpus and the pretrain's source all go
+    shutil.rmtree(models)
+    shutil.rmtree(data)
+    sizes = {
+        str(path.relative_to(resources)): round(path.stat().st_size / 1e6, 1)
+        for path in sorted(resources.rglob("*.pt"))
+    }
+    return {
+        "language": LANGUAGE,
+        "package": PACKAGE,
+        "label": "production-shaped, untrained weights",
+        "tiny_fixture_seconds": round(tiny_seconds, 1),
+        "train_seconds": round(train_seconds, 1),
+        "model_mb": sizes,
+        "stanza": importlib.metadata.version("stanza"),
+    }
+
+
+@contextlib.contextmanager
+def _exclusive(path: Path) -> Iterator[None]:
+    import fcntl
+
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def build_prod_resources(cache_root: Path = DEFAULT_CACHE, threads: int = 2) -> Path:
+    """The resources directory of the production-shaped French set, built if not cached.
+    Builds run in a temporary sibling under a lock and are renamed into place."""
+    final = cache_root / cache_key()
+    if (final / _DONE).is_file():
+        return final / "resources"
+    cache_root.mkdir(parents=True, exist_ok=True)
+    with _exclusive(cache_root / ".lock"):
+        if (final / _DONE).is_file():
+            return final / "resources"
+        shutil.rmtree(final, ignore_errors=True)
+        for stale in cache_root.glob(".build-*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        work = Path(tempfile.mkdtemp(prefix=".build-", dir=cache_root))
+        try:
+            began = time.perf_counter()
+            done = _build(work, threads)
+            done["build_seconds"] = round(time.perf_counter() - began, 1)
+            (work / "jobs.json").unlink()
+            (work / _DONE).write_text(json.dumps(done, indent=2), encoding="utf-8")
+            work.rename(final)
+            for old in cache_root.iterdir():
+                # builds of an earlier version of this file: 270 MB each, never read again
+                if old.is_dir() and old != final and not old.name.startswith("."):
+                    shutil.rmtree(old, ignore_errors=True)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    return final / "resources"
+
+
+def build_info(resources: Path) -> dict[str, Any]:
+    """What the build recorded (sizes, timings, label)."""
+    return json.loads((resources.parent / _DONE).read_text(encoding="utf-8"))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Build or reuse the set and print its resources directory."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE)
+    parser.add_argument("--threads", type=int, default=2, help="torch threads for training")
+    parser.add_argument("--train-child", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.train_child:
+        train_in_child(args.train_child)
+        return
+    resources = build_prod_resources(args.cache_dir, args.threads)
+    print(resources)
+    print(json.dumps(build_info(resources), indent=2))
+
+
+if __name__ == "__main__":
+    main()
