@@ -3,7 +3,10 @@
 Serve with: gunicorn -c gunicorn.conf.py 'service:create_app()'
 """
 
+import contextlib
+import ctypes
 import os
+import random
 import tempfile
 
 from service.config import Settings
@@ -33,10 +36,15 @@ timeout = int(settings.request_timeout_seconds) + 30
 # In-flight requests get this long to finish on SIGTERM (Kubernetes sends it before kill).
 graceful_timeout = 30
 keepalive = 5
-# Recycle workers now and then so that slow leaks in native libraries cannot grow without
-# bound; the jitter keeps workers from restarting all at once.
-max_requests = 2000
-max_requests_jitter = 200
+# Recycle a worker after it has run the engine on about WORKER_MAX_DOCUMENTS documents
+# (post_request below; +0-10% jitter so workers do not restart together): the engines'
+# string stores and buffers are what grow, and a recycled worker is away for its model
+# load (5 s with spaCy, 30 s and more with Stanza). gunicorn's max_requests counts cached
+# answers too, which come at 1,000+/s per worker: at 2,000 it restarted each worker every
+# second or two under cached load (measured: a third of the floor's throughput, see
+# docs/performance.md). It stays as a wide safety net against leaks in the HTTP path.
+max_requests = 1_000_000
+max_requests_jitter = 100_000
 
 # The app writes one JSON access line per request (with request id, status, duration and
 # cache result, never the text); gunicorn's own lines go out as JSON too.
@@ -61,11 +69,36 @@ logconfig_dict = {
     },
 }
 
+# glibc gives every thread that allocates an arena of its own; the engine runs in a pool
+# thread, and there spaCy ran 6% slower than in a main thread (134 vs 126 ms on the
+# sample, the same with one arena). One arena, set here in the master before the fork,
+# makes every worker thread as fast as the main one.
+_M_ARENA_MAX = -8
+with contextlib.suppress(OSError):  # not glibc (musl, macOS): nothing to tune
+    ctypes.CDLL("libc.so.6").mallopt(_M_ARENA_MAX, 1)
+
 # Metrics from every worker are aggregated through files in this directory.
 if not settings.prometheus_multiproc_dir:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="enrich-metrics-")
 # BLAS and OpenMP pools: one thread per worker, so workers x threads never exceed the cores.
 os.environ.setdefault("OMP_NUM_THREADS", str(settings.torch_threads))
+
+
+def post_request(worker, req, environ, resp):
+    """Recycle this worker once it has run the engine on its share of documents: the
+    same graceful exit gunicorn's max_requests takes (in-flight requests finish)."""
+    if not settings.worker_max_documents or not worker.alive:
+        return
+    limit = getattr(worker, "document_limit", None)
+    if limit is None:
+        jitter = random.randint(0, settings.worker_max_documents // 10)
+        limit = worker.document_limit = settings.worker_max_documents + jitter
+    from service.enrichment import documents_computed
+
+    done = documents_computed()
+    if done >= limit:
+        worker.log.info("Recycling the worker after %d engine documents", done)
+        worker.alive = False
 
 
 def child_exit(server, worker):

@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 from perf_http import latency_loop, median, percentile, post, throughput
-from perf_procs import Gunicorn
+from perf_procs import Gunicorn, cpu_seconds, server_cpu_seconds
 
 Scrape = Callable[[str], dict[str, float]]
 
@@ -77,10 +77,22 @@ def measure(targets: list[Target], plan: LoadPlan, scrape: Scrape) -> dict[str, 
     logs_before = {id(s): s.log_summary() for s in servers}
     before = {t.name: scrape(t.server.base) if t.cache else {} for t in targets}
     rounds: dict[str, list[Any]] = {t.name: [] for t in targets}
+    busy: dict[str, list[list[float]]] = {t.name: [] for t in targets}
+    cost: dict[str, list[float | None]] = {t.name: [] for t in targets}
     for _ in range(plan.rounds):
         for target in targets:
             url = f"{target.server.base}/v1/enrich"
-            rounds[target.name].append(throughput(url, target.body, plan.clients, plan.seconds))
+            pids = target.server.worker_pids()
+            cpu = {pid: _cpu(pid) for pid in pids}
+            spent = server_cpu_seconds(target.server.pid)
+            load = throughput(url, target.body, plan.clients, plan.seconds)
+            spent = server_cpu_seconds(target.server.pid) - spent
+            rounds[target.name].append(load)
+            cost[target.name].append(spent * 1000 / load.answers if load.answers else None)
+            # each worker's CPU over the round: how evenly the connections spread
+            busy[target.name].append(
+                sorted(round(max(0.0, _cpu(pid) - cpu[pid]) / load.seconds, 2) for pid in pids)
+            )
     for target in targets:
         loads = rounds[target.name]
         after = scrape(target.server.base) if target.cache else {}
@@ -97,6 +109,11 @@ def measure(targets: list[Target], plan: LoadPlan, scrape: Scrape) -> dict[str, 
             "errors": sum(x.errors for x in loads),
             "p50_ms": round(median([x.p50_ms for x in loads]), 2),
             "p99_ms": round(max(x.p99_ms for x in loads), 2),
+            "worker_cpu_share_rounds": busy[target.name],
+            # what an answer costs the server, however the connections spread
+            "server_cpu_ms_per_answer_rounds": [
+                None if c is None else round(c, 3) for c in cost[target.name]
+            ],
             # the server's, over every round of every target on it
             "server_log_delta": {
                 k: logs[k] - old.get(k, 0) for k in logs if isinstance(logs[k], int)
@@ -104,6 +121,13 @@ def measure(targets: list[Target], plan: LoadPlan, scrape: Scrape) -> dict[str, 
             **({"metrics_delta": _delta(after, before[target.name])} if target.cache else {}),
         }
     return out
+
+
+def _cpu(pid: int) -> float:
+    try:
+        return cpu_seconds(pid)
+    except OSError:  # recycled during the round
+        return 0.0
 
 
 def _delta(after: dict[str, float], before: dict[str, float]) -> dict[str, float]:
@@ -118,6 +142,17 @@ def ratio(service: dict[str, Any], floor: dict[str, Any]) -> float:
         strict=True,
     )
     return median([s / f for s, f in pairs if f > 0])
+
+
+def cpu_ratio(service: dict[str, Any], floor: dict[str, Any]) -> float:
+    """Median over rounds of the floor's server CPU per answer / the service's: the share
+    of the floor's efficiency the service reaches, whatever the spread of connections."""
+    pairs = zip(
+        floor["concurrent"]["server_cpu_ms_per_answer_rounds"],
+        service["concurrent"]["server_cpu_ms_per_answer_rounds"],
+        strict=True,
+    )
+    return median([f / s for f, s in pairs if f and s])
 
 
 def cache_figures(

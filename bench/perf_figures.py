@@ -11,12 +11,11 @@ import itertools
 import math
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from perf_articles import Article, compose, compose_chars, mixed_set, sample
+from perf_articles import Article, compose_chars, mixed_set
 from perf_http import Reply, median, post
 from perf_procs import Gunicorn, cpu_seconds, memory
 
@@ -42,35 +41,30 @@ def _check(reply: Reply, cache: str | None = None) -> dict[str, Any]:
 
 
 def warm_up(
-    server: Gunicorn, languages: Sequence[str], tag: str, log: Log, timeout: float = 180.0
+    server: Gunicorn, text: Callable[[str], str], log: Log, timeout: float = 180.0
 ) -> dict[str, Any]:
-    """Uncached requests, several at once, until every worker has run its engine (its CPU
-    time grew by the cost of an inference); bounded to 12 rounds of ``timeout`` each.
+    """Uncached requests one at a time, each on a new connection (idle workers race to
+    accept it, so they spread), until every worker has taken one: its CPU time grew by at
+    least half the engine time of the answer. At most 40 requests.
 
-    Each round sends the French sample once per worker (a worker's first article of a kind
-    costs about twice the next: vocabulary and buffers grow) and a 1,000-word article in
-    every other language."""
+    Concurrent requests would not do: a gthread worker accepts connections while its
+    engine is busy, so several requests sent at once often all land on one worker."""
+    time.sleep(0.5)  # let freshly booted workers finish their own start-up work
     pids = server.worker_pids()
-    before = {pid: cpu_seconds(pid) for pid in pids}
+    cpu = {pid: cpu_seconds(pid) for pid in pids}
+    warm: set[int] = set()
     began = time.monotonic()
-    for round_ in range(12):
-        texts = [sample(f"{tag}-{round_}-{i}").text for i in range(len(pids))]
-        texts += [
-            compose(lang, 1000, seed=round_, tag=f"{tag}-{round_}").text
-            for lang in languages
-            if lang != "fr"
-        ]
-        with ThreadPoolExecutor(len(texts)) as pool:
-            replies = list(
-                pool.map(lambda t: post(f"{server.base}/v1/enrich", _body(t), timeout), texts)
-            )
-        for reply in replies:
-            _check(reply)
-        cold = [pid for pid in pids if cpu_seconds(pid) - before[pid] < 0.03]
-        if not cold:
-            return {"rounds": round_ + 1, "seconds": round(time.monotonic() - began, 1)}
-    log(f"warning: workers {cold} did not take a warm-up request in 12 rounds")
-    return {"rounds": 12, "cold_workers": cold}
+    for i in range(40):
+        reply = post(f"{server.base}/v1/enrich", _body(text(f"{i}")), timeout)
+        engine_s = _check(reply, "MISS")["timings"]["engine_ms"] / 1000
+        now = {pid: cpu_seconds(pid) for pid in pids}
+        warm |= {pid for pid in pids if now[pid] - cpu[pid] >= 0.5 * engine_s}
+        cpu = now
+        if warm == set(pids):
+            return {"requests": i + 1, "seconds": round(time.monotonic() - began, 1)}
+    cold = sorted(set(pids) - warm)
+    log(f"warning: workers {cold} took no warm-up request in 40")
+    return {"requests": 40, "cold_workers": cold}
 
 
 def memory_snapshot(server: Gunicorn) -> dict[str, Any]:
@@ -142,24 +136,34 @@ def overhead(
 
 
 def torch_threads(engine: Any, text: Callable[[str], str], runs: int, tag: str) -> dict[str, Any]:
-    """Engine-alone time with 1 and with 2 torch intra-op threads, in this process."""
+    """Engine-alone time with 1 and with 2 torch intra-op threads, in this process, the
+    two settings alternating; with the process CPU time over wall time (about 2 when both
+    threads compute, less when something else holds a core)."""
     import torch
 
     processors = processors_for(DEFAULT_SECTIONS, False)
     before = torch.get_num_threads()
-    out: dict[str, Any] = {}
+    wall: dict[int, list[float]] = {1: [], 2: []}
+    parallel: dict[int, list[float]] = {1: [], 2: []}
     try:
-        for threads in (1, 2):
-            torch.set_num_threads(threads)
-            times = []
-            for i in range(runs):
-                began = time.perf_counter()
+        for i in range(runs):
+            for threads in (1, 2):
+                torch.set_num_threads(threads)
+                began, cpu = time.perf_counter(), time.process_time()
                 engine.annotate([text(f"{tag}-{threads}-{i}")], processors)
-                times.append(time.perf_counter() - began)
-            out[f"threads_{threads}_ms_median"] = round(median(times) * 1000, 1)
+                seconds = time.perf_counter() - began
+                wall[threads].append(seconds)
+                parallel[threads].append((time.process_time() - cpu) / seconds)
     finally:
         torch.set_num_threads(before)
-    return out
+    return {
+        f"threads_{n}": {
+            "ms_median": round(median(wall[n]) * 1000, 1),
+            "ms_runs": [round(x * 1000, 1) for x in wall[n]],
+            "cpu_per_wall_median": round(median(parallel[n]), 2),
+        }
+        for n in (1, 2)
+    }
 
 
 def batching(

@@ -4,11 +4,13 @@ in a session of its own, and what ``/proc`` says about it (memory, CPU time, wor
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -51,6 +53,20 @@ def cpu_seconds(pid: int) -> float:
     with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
         after_name = stat.read().rsplit(")", 1)[1].split()
     return (int(after_name[11]) + int(after_name[12])) / _TICKS
+
+
+def server_cpu_seconds(master: int) -> float:
+    """CPU time of a gunicorn server so far: the master's own and its reaped workers'
+    (utime, stime, cutime, cstime) plus its live workers'. The difference over an interval
+    is what the server spent in it, workers recycled meanwhile included."""
+    with open(f"/proc/{master}/stat", encoding="ascii") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    total = sum(int(x) for x in fields[11:15]) / _TICKS
+    for pid in children(master):
+        # reaped between the listing and the read: then in the master's cutime
+        with contextlib.suppress(OSError):
+            total += cpu_seconds(pid)
+    return total
 
 
 def children(pid: int) -> list[int]:
@@ -203,3 +219,68 @@ class Gunicorn:
                 os.killpg(self._proc.pid, signal.SIGKILL)
                 self._proc.wait(timeout=10)
         self._proc = None
+
+
+def _tree_cpu_ticks(root: int) -> int:
+    """CPU ticks of ``root`` and every live descendant, with their reaped children's."""
+    parents: dict[int, int] = {}
+    ticks: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        parents[int(entry)] = int(fields[1])
+        ticks[int(entry)] = sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
+    ours, frontier = {root}, [root]
+    while frontier:
+        pid = frontier.pop()
+        kids = [p for p, pp in parents.items() if pp == pid and p not in ours]
+        ours.update(kids)
+        frontier.extend(kids)
+    return sum(ticks.get(pid, 0) for pid in ours)
+
+
+def _busy_ticks() -> int:
+    with open("/proc/stat", encoding="ascii") as stat:
+        values = [int(v) for v in stat.readline().split()[1:]]
+    return sum(values) - values[3] - values[4]  # all but idle and iowait
+
+
+class ForeignCpu:
+    """Samples, every second, the CPU that processes outside this benchmark's own tree
+    use: another load test on the machine shows here, and makes the figures noisy."""
+
+    def __init__(self) -> None:
+        self.shares: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="foreign-cpu", daemon=True)
+        self._cores = len(os.sched_getaffinity(0))
+
+    def start(self) -> None:
+        """Start sampling."""
+        self._thread.start()
+
+    def _run(self) -> None:
+        me = os.getpid()
+        busy, ours = _busy_ticks(), _tree_cpu_ticks(me)
+        while not self._stop.wait(1.0):
+            busy2, ours2 = _busy_ticks(), _tree_cpu_ticks(me)
+            foreign = max(0, (busy2 - busy) - (ours2 - ours))
+            self.shares.append(min(1.0, foreign / (_TICKS * self._cores)))
+            busy, ours = busy2, ours2
+
+    def stop(self) -> dict[str, float]:
+        """Stop; the mean and the 95th percentile share of all cores used by others."""
+        self._stop.set()
+        self._thread.join(timeout=5)
+        ordered = sorted(self.shares) or [0.0]
+        return {
+            "seconds": len(self.shares),
+            "mean": round(sum(ordered) / len(ordered), 3),
+            "p95": round(ordered[int(0.95 * (len(ordered) - 1))], 3),
+            "seconds_over_25pct": sum(s > 0.25 for s in ordered),
+        }

@@ -35,15 +35,16 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import orjson
 import redis
 from _servers import RedisServer, exit_on_sigterm, free_port
-from perf_articles import SAMPLE, sample
-from perf_cache import LoadPlan, cache_diagnostics, cache_figures, ratio
+from perf_articles import SAMPLE, compose, sample
+from perf_cache import LoadPlan, cache_diagnostics, cache_figures, cpu_ratio, ratio
 from perf_figures import (
     batching,
     memory_snapshot,
@@ -53,8 +54,8 @@ from perf_figures import (
     warm_up,
 )
 from perf_floor_app import store
-from perf_http import get, wrk_available
-from perf_procs import ROOT, Gunicorn
+from perf_http import get, post, wrk_available
+from perf_procs import ROOT, ForeignCpu, Gunicorn
 from perf_report import Figure, as_json, machine, revision, table
 
 # Targets the issue sets, and two the deployment implies (k8s/deployment.yaml: a 4Gi memory
@@ -83,6 +84,13 @@ class EnginePlan:
     batch_languages: tuple[str, ...]
     scaling_sizes: tuple[int, ...]
     scaling_reps: tuple[int, ...]
+    warm_up_words: int | None  # None: the French sample (what figure 1 then measures)
+
+    def warm_up_text(self, tag: str) -> Callable[[str], str]:
+        """Unique warm-up texts: the sample, or a composed French article."""
+        if self.warm_up_words is None:
+            return lambda i: sample(f"{tag}-{i}").text
+        return lambda i: compose("fr", self.warm_up_words, tag=f"{tag}-{i}").text
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +138,7 @@ def plans(args: argparse.Namespace, stanza_dir: Path | None) -> tuple[Plan, list
                 batch_languages=("fr", "en"),
                 scaling_sizes=(1_000, 10_000, 100_000),
                 scaling_reps=(2, 1, 1) if quick else (5, 3, 2),
+                warm_up_words=None,
             )
         )
     if "stanza" in args.engines and stanza_dir is not None:
@@ -152,6 +161,8 @@ def plans(args: argparse.Namespace, stanza_dir: Path | None) -> tuple[Plan, list
                 batch_languages=("fr",),
                 scaling_sizes=stanza_sizes,
                 scaling_reps=(1, 1, 1)[: len(stanza_sizes)] if quick else (3, 2, 1),
+                # a sample takes Stanza 8 s: a 200-word article warms a worker in 1.5 s
+                warm_up_words=200,
             )
         )
     return shared, engines
@@ -280,7 +291,10 @@ def serve_and_measure(
             loaded = server.wait_all_loaded(len(plan.languages), 600)
             out["all_workers_loaded_s"] = round(loaded, 2)
         tag = f"warm-{bench.run_id}-{name}"
-        out["warm_up"] = warm_up(server, plan.languages, tag, bench.log)
+        out["warm_up"] = warm_up(server, plan.warm_up_text(tag), bench.log)
+        if "en" in plan.languages:  # not checked per worker: English costs the same
+            warm_english = compose("en", 1000, tag=f"{tag}-en").text
+            post(f"{server.base}/v1/enrich", orjson.dumps({"text": warm_english}))
         out["memory"] = memory_snapshot(server)
     except BaseException:
         bench.stop(server)
@@ -321,7 +335,7 @@ def _configured(
         out["overhead"] = overhead(server, engine, sample, plan.overhead_runs, tag).as_dict()
         if plan.name == "stanza" and shared.threads_experiment:
             bench.log(f"{plan.name}: engine alone with 1 and 2 torch threads")
-            out["torch_threads"] = torch_threads(engine, _sample_text, 2, f"thr-{bench.run_id}")
+            out["torch_threads"] = torch_threads(engine, _sample_text, 3, f"thr-{bench.run_id}")
 
         bench.log(f"{plan.name}: cache (1 client, then {shared.clients} clients), floor app")
 
@@ -400,6 +414,7 @@ def _cache_rows(
     """Figure 2 rows for one way of calling the service (see :func:`cache_figures`)."""
     one, many = variant["one_client"], variant["concurrent"]
     to_floor = ratio(variant, floor)
+    efficiency = cpu_ratio(variant, floor)
     cached = one["p50_ms"] / uncached_ms
     log = many["server_log_delta"]
     return [
@@ -436,7 +451,20 @@ def _cache_rows(
             f"{log['killed_by_signal']} killed by a signal), floor "
             f"{floor['concurrent']['answers_per_s_rounds']}/s "
             f"({floor['concurrent']['errors']} errors), client {many['client']}, median of "
-            f"{many['rounds']} rounds of {many['seconds_per_round']} s",
+            f"{many['rounds']} rounds of {many['seconds_per_round']} s; CPU of each worker "
+            f"per round {many['worker_cpu_share_rounds']}",
+        ),
+        Figure(
+            "2b",
+            engine,
+            f"CPU per cached answer, floor/service{how}",
+            round(efficiency, 3),
+            "ratio",
+            f">= {FLOOR_RATIO_MIN}",
+            efficiency >= FLOOR_RATIO_MIN,
+            f"server CPU ms per answer, by round: service "
+            f"{many['server_cpu_ms_per_answer_rounds']}, floor "
+            f"{floor['concurrent']['server_cpu_ms_per_answer_rounds']}",
         ),
         Figure(
             "2c",
@@ -532,7 +560,7 @@ def figures_of(engine: str, r: dict[str, Any]) -> list[Figure]:
             f"{over['in_worker_analysis_ms_median']} ms)",
         ),
         *_cache_rows(engine, cache["service"], floor, uncached, ""),
-        *_cache_rows(engine, diag["service"], diag["floor"], uncached, " [diag: no recycling]")[:3],
+        *_cache_rows(engine, diag["service"], diag["floor"], uncached, " [diag: no recycling]")[:4],
         *_cache_rows(
             engine,
             diag["service_language_given"],
@@ -627,6 +655,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     stanza_dir = None
     build: dict[str, Any] | None = None
+    foreign = ForeignCpu()
+    foreign.start()
     with _workdir() as workdir:
         logs = args.json_out.parent / "logs"
         shutil.rmtree(logs, ignore_errors=True)
@@ -654,6 +684,14 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             bench.close()
     info["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    info["foreign_cpu_share"] = foreign.stop()
+    if info["foreign_cpu_share"]["seconds_over_25pct"] > 30:
+        print(
+            f"warning: other processes used over 25% of the CPU for "
+            f"{info['foreign_cpu_share']['seconds_over_25pct']} s of the run: figures may be "
+            "noisy; rerun when the machine is quiet",
+            file=sys.stderr,
+        )
     info["duration_s"] = round(time.monotonic() - bench.began, 1)
     figures = [row for name, r in results.items() for row in figures_of(name, r)]
     report = {

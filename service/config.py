@@ -77,6 +77,7 @@ class Settings:
     prometheus_multiproc_dir: str | None = None
     workers: int = 2
     threads: int = 4
+    worker_max_documents: int = 2000
     api_keys: tuple[str, ...] = ()
 
     @classmethod
@@ -110,6 +111,9 @@ class Settings:
             prometheus_multiproc_dir=env.get("PROMETHEUS_MULTIPROC_DIR") or None,
             workers=_int(env, "WEB_CONCURRENCY", cls.workers, minimum=1),
             threads=_int(env, "GUNICORN_THREADS", cls.threads, minimum=1),
+            worker_max_documents=_int(
+                env, "WORKER_MAX_DOCUMENTS", cls.worker_max_documents, minimum=0
+            ),
             api_keys=tuple(
                 k.strip() for k in env.get("SERVICE_API_KEYS", "").split(",") if k.strip()
             ),

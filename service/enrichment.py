@@ -23,6 +23,15 @@ from service.engines import Engine, EngineRegistry
 from service.language import LanguageDetector
 from service.metrics import CHARACTERS, DOCUMENTS, ENGINE_SECONDS
 
+# Documents this process has run through an engine: what grows a worker's memory (the
+# engines' string stores and buffers), so what gunicorn.conf.py recycles workers on.
+_documents_computed = 0
+
+
+def documents_computed() -> int:
+    """How many documents this process has run through an engine."""
+    return _documents_computed
+
 
 class BudgetExceededError(TimeoutError):
     """The answer was not ready within the request's time budget; it is still computed and
@@ -66,10 +75,10 @@ class Answer:
 @dataclass(slots=True)
 class _Job:
     request: EnrichRequest
-    language: str
-    confidence: float | None  # of the detection; None when the client named the language
-    engine: Engine
     key: str
+    language: str = ""
+    confidence: float | None = None  # of the detection; None when the client named it
+    engine: Engine | None = None
     processors: frozenset[str] = field(default_factory=frozenset)
 
 
@@ -93,14 +102,15 @@ class Enricher:
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="engine")
 
     def _prepare(self, request: EnrichRequest) -> _Job:
+        """The job and its cache key, without detecting the language: a cached answer then
+        costs no language identification (about as much as the rest of a hit). A text sent
+        without a language is keyed on every served engine, which decide its answer."""
         if len(request.text) > self._settings.max_text_chars:
             raise TextTooLongError(len(request.text), self._settings.max_text_chars)
-        detected = request.language is None
-        confidence = None
-        language = request.language
-        if language is None:
-            language, confidence = self._detector.detect(request.text, self._registry.served())
-        engine = self._registry.get(language)
+        if request.language is not None:
+            engines = {request.language: self._registry.get(request.language).info.as_dict()}
+        else:
+            engines = self._registry.fingerprint()
         include = tuple(sorted(set(request.include)))
         key = cache_key(
             self._settings.cache_prefix,
@@ -108,16 +118,26 @@ class Enricher:
             {
                 "text": request.text,
                 "title": request.title,
-                "language": language,
-                "detected": detected,
+                "language": request.language,
                 "include": include,
                 "targets": list(request.targets),
                 "scope": request.scope,
-                "engine": engine.info.as_dict(),
+                "engines": engines,
             },
         )
-        processors = processors_for(include, bool(request.targets))
-        return _Job(request, language, confidence, engine, key, processors)
+        return _Job(request, key, processors=processors_for(include, bool(request.targets)))
+
+    def _resolve(self, job: _Job) -> _Job:
+        """Detect the language (when not given) and pick the engine: only on a miss."""
+        request = job.request
+        if request.language is None:
+            job.language, job.confidence = self._detector.detect(
+                request.text, self._registry.served()
+            )
+        else:
+            job.language = request.language
+        job.engine = self._registry.get(job.language)
+        return job
 
     def enrich(self, request: EnrichRequest) -> Answer:
         """Enrich one document, from the cache when an identical answer is stored."""
@@ -126,6 +146,7 @@ class Enricher:
         if body is not None:
             return Answer(body, found)
         began = time.monotonic()
+        self._resolve(job)
         body, found = self._flight.run(job.key, lambda: self._bounded([job], began)[0], found)
         return Answer(body, found)
 
@@ -145,10 +166,15 @@ class Enricher:
             body, found = self._cache.get(job.key)
             if body is not None:
                 results[i] = Answer(body, found)
-            else:
-                pending.setdefault(job.key, []).append(i)
-                jobs[job.key] = job
-                results[i] = Answer(b"", found)
+                continue
+            if job.key not in jobs:
+                try:
+                    jobs[job.key] = self._resolve(job)
+                except (LookupError, RuntimeError) as exc:
+                    results[i] = exc
+                    continue
+            pending.setdefault(job.key, []).append(i)
+            results[i] = Answer(b"", found)
         groups: dict[tuple[str, frozenset[str]], list[_Job]] = {}
         for job in jobs.values():
             groups.setdefault((job.language, job.processors), []).append(job)
@@ -187,9 +213,12 @@ class Enricher:
 
     def _compute(self, jobs: list[_Job]) -> list[bytes]:
         engine = jobs[0].engine
+        assert engine is not None  # resolved before any computation
         began = time.perf_counter()
         docs = engine.annotate([job.request.text for job in jobs], jobs[0].processors)
         engine_seconds = time.perf_counter() - began
+        global _documents_computed
+        _documents_computed += len(jobs)  # a lost update under a race only delays a recycle
         labels = (engine.info.name, jobs[0].language)
         ENGINE_SECONDS.labels(*labels).observe(engine_seconds)
         DOCUMENTS.labels(*labels).inc(len(jobs))

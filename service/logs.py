@@ -51,6 +51,8 @@ def configure(level: str) -> None:
         return
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
-    root.handlers = [h for h in root.handlers if not isinstance(h, logging.StreamHandler)]
+    # Only plain console handlers are replaced: file handlers and capture handlers (their
+    # subclasses) keep receiving records.
+    root.handlers = [h for h in root.handlers if type(h) is not logging.StreamHandler]
     root.addHandler(handler)
     root.setLevel(level)

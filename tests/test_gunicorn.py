@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -11,6 +12,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 import redis
@@ -28,9 +30,10 @@ class Server:
     proc: subprocess.Popen
 
 
-@pytest.fixture(scope="module")
-def gunicorn(tmp_path_factory) -> Iterator[Server]:
-    """gunicorn -c gunicorn.conf.py 'service:create_app()' with Redis, until ready."""
+@contextlib.contextmanager
+def _serve(tmp_path_factory, **overrides: str) -> Iterator[tuple[Server, Path]]:
+    """gunicorn -c gunicorn.conf.py 'service:create_app()' with Redis, until ready; its
+    combined log file beside it; the run's Redis keys deleted at the end."""
     port = free_port()
     metrics_dir = tmp_path_factory.mktemp("metrics")
     prefix = f"test-gunicorn-{os.getpid()}-{port}"
@@ -43,6 +46,7 @@ def gunicorn(tmp_path_factory) -> Iterator[Server]:
         "WEB_CONCURRENCY": "2",
         "GUNICORN_THREADS": "4",
         "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
+        **overrides,
     }
     log = tmp_path_factory.mktemp("log") / "gunicorn.log"
     with open(log, "wb") as out:
@@ -56,7 +60,7 @@ def gunicorn(tmp_path_factory) -> Iterator[Server]:
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_ready(base, proc, log)
-        yield Server(base, proc)
+        yield Server(base, proc), log
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -65,6 +69,13 @@ def gunicorn(tmp_path_factory) -> Iterator[Server]:
         keys = list(conn.scan_iter(f"{prefix}:*"))
         if keys:
             conn.delete(*keys)
+
+
+@pytest.fixture(scope="module")
+def gunicorn(tmp_path_factory) -> Iterator[Server]:
+    """The service under gunicorn with two workers."""
+    with _serve(tmp_path_factory) as (server, _):
+        yield server
 
 
 def _wait_ready(base: str, proc: subprocess.Popen, log) -> None:
@@ -133,6 +144,33 @@ def test_problem_through_gunicorn(server):
         f"{server}/v1/enrich", data=b"\xff", headers={"Content-Type": "text/plain"}, timeout=5
     )
     assert check(response, "/v1/enrich")["status"] == 400
+
+
+def test_workers_recycle_on_engine_documents_not_on_cached_answers(tmp_path_factory, sample_text):
+    # One worker that may run the engine on 2 documents (+ up to 10% jitter: still 2).
+    with _serve(tmp_path_factory, WEB_CONCURRENCY="1", WORKER_MAX_DOCUMENTS="2") as (
+        server,
+        log,
+    ):
+        url = f"{server.base}/v1/enrich"
+        first = requests.post(url, json={"text": sample_text}, timeout=60)
+        assert first.headers["X-Cache"] == "MISS"
+        # Cached answers, far more than the document limit, never recycle the worker.
+        for _ in range(50):
+            assert requests.post(url, json={"text": sample_text}, timeout=10).status_code == 200
+        assert "Recycling the worker" not in log.read_text()
+        # The second engine document reaches the limit: the worker answers, then leaves.
+        second = requests.post(url, json={"text": sample_text + "\n\nEncore."}, timeout=60)
+        assert second.status_code == 200 and second.headers["X-Cache"] == "MISS"
+        deadline = time.monotonic() + 60
+        while "Recycling the worker after 2 engine documents" not in log.read_text():
+            assert time.monotonic() < deadline, log.read_text()[-2000:]
+            time.sleep(0.2)
+        # Its replacement loads the models before it serves, then answers from Redis.
+        _wait_ready(server.base, server.proc, log)
+        again = requests.post(url, json={"text": sample_text}, timeout=60)
+        assert again.status_code == 200 and again.headers["X-Cache"] == "HIT"
+        assert log.read_text().count("Booting worker") == 2
 
 
 def test_graceful_shutdown_finishes_in_flight_requests(gunicorn, sample_text):

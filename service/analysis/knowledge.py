@@ -79,6 +79,16 @@ class Knowledge:
     general_upos: frozenset[str] = frozenset()  # parts of speech the general lexicon covers
 
     @cached_property
+    def role_openings(self) -> tuple[str, ...]:
+        """Roles and titles, for one ``str.startswith`` over all of them."""
+        return self.roles + self.titles
+
+    @cached_property
+    def role_heads(self) -> tuple[str, ...]:
+        """The last word of every role and title ("ministre", "président")."""
+        return tuple(dict.fromkeys(r.split()[-1] for r in self.role_openings if r.split()))
+
+    @cached_property
     def _by_form(self) -> dict[str, Place]:
         return {f: p for p in reversed(self.places) for f in p.forms}
 

@@ -43,6 +43,8 @@ def _prefix_length(text: str, prefixes: tuple[str, ...]) -> int:
     cut = 0
     while True:
         rest = fold(text[cut:])
+        if not rest.startswith(prefixes):
+            return cut
         hit = next(
             (
                 p
@@ -91,7 +93,7 @@ def _split_title(tree: Tree, start: int, end: int) -> tuple[int, str | None]:
     if not inside:
         return start, None
     text = fold(tree.doc.span(start, end))
-    if not any(text.startswith(r) for r in kb.roles + kb.titles):
+    if not text.startswith(kb.role_openings):
         return start, None
     k = len(inside)
     while k > 0 and tree.tokens[inside[k - 1]].text[:1].isupper():
@@ -176,11 +178,7 @@ def demonym_mentions(doc: AnnotatedDocument, tree: Tree, taken: set[int]) -> lis
         if place is None or token.upos not in ("ADJ", "NOUN", "PROPN"):
             continue
         governor = token.head
-        if governor >= 0 and any(
-            fold(doc.tokens[governor].lemma or "").startswith(r.split()[-1])
-            for r in kb.roles + kb.titles
-            if r
-        ):
+        if governor >= 0 and fold(doc.tokens[governor].lemma or "").startswith(kb.role_heads):
             continue
         out.append(
             Mention(

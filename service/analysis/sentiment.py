@@ -49,7 +49,7 @@ def polarity(tree: Tree, i: int) -> float | None:
     if token.upos not in _CONTENT or tree.temporal(i):
         return None
     kb = tree.kb
-    lemma, form = tree.lemma(i), fold(token.text)
+    lemma, form = tree.lemmas[i], tree.forms[i]
     if form in kb.negators or form in kb.intensifiers or lemma in kb.hedges:
         return None
     if lemma in kb.shifters:

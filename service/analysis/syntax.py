@@ -52,6 +52,7 @@ class Tree:
                 self._kids[token.head].append(token.index)
         self._starts = [t.start for t in doc.tokens]
         self.forms = [fold(t.text) for t in doc.tokens]  # folded surface forms
+        self.lemmas = [fold(t.lemma or t.text) for t in doc.tokens]  # folded lemmas
 
     def children(self, i: int, *rels: str) -> list[int]:
         """Dependents of token ``i``, optionally only with these (base) relations."""
@@ -91,8 +92,7 @@ class Tree:
 
     def lemma(self, i: int) -> str:
         """Folded lemma (or form) of token ``i``."""
-        token = self.tokens[i]
-        return fold(token.lemma or token.text)
+        return self.lemmas[i]
 
     def case_of(self, i: int) -> str | None:
         """The folded preposition marking token ``i`` ("à", "against"), if any."""

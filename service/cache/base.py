@@ -76,12 +76,15 @@ def encode(body: bytes) -> bytes:
 
 def decode(value: bytes) -> bytes | None:
     """The stored answer, or None when the value is not one of ours or is damaged: wrong
-    tag, bad checksum, or not a JSON object once decompressed."""
+    tag, bad checksum, or not shaped as a JSON object once decompressed.
+
+    Only the first and last bytes are checked, not the whole JSON: the frame's checksum
+    already proves the bytes are the ones ``encode`` compressed, and parsing a 35 kB answer
+    would cost more than the rest of a cache hit together."""
     if not value.startswith(_MAGIC):
         return None
     try:
         body = _codec()[1].decompress(value[len(_MAGIC) :])
-        parsed = orjson.loads(body)
-    except (zstandard.ZstdError, orjson.JSONDecodeError):
+    except zstandard.ZstdError:
         return None
-    return body if isinstance(parsed, dict) else None
+    return body if body[:1] == b"{" and body[-1:] == b"}" else None

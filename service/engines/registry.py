@@ -126,6 +126,11 @@ class EngineRegistry:
         """Languages with a loaded engine."""
         return frozenset(self._engines)
 
+    def fingerprint(self) -> dict[str, dict[str, object]]:
+        """Every loaded engine's identity by language: what decides an answer when the
+        language is detected rather than given."""
+        return {language: engine.info.as_dict() for language, engine in self._engines.items()}
+
     def statuses(self) -> list[LanguageStatus]:
         """Per configured language, what is loaded or why not."""
         return list(self._status.values())
