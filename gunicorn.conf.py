@@ -9,6 +9,7 @@ import os
 import random
 import tempfile
 
+from service.activity import documents_computed
 from service.config import Settings
 
 settings = Settings.from_env()
@@ -18,8 +19,10 @@ bind = f"{settings.host}:{settings.port}"
 # One worker per core: the NLP engine is CPU-bound, and each worker holds its own models.
 workers = settings.workers
 # Threads let a worker answer cache hits, health and metrics while another thread waits on
-# the engine (engines serialise their own calls with a lock).
-worker_class = "gthread"
+# the engine (engines serialise their own calls with a lock). The class is gthread, except
+# that a worker whose engine is busy lets an idle sibling accept new connections first
+# (service/web/gunicorn_worker.py says why).
+worker_class = "service.web.gunicorn_worker.BalancedThreadWorker"
 threads = settings.threads
 
 # Never preload: models hold torch state, and a worker forked after the master ran torch
@@ -93,8 +96,6 @@ def post_request(worker, req, environ, resp):
     if limit is None:
         jitter = random.randint(0, settings.worker_max_documents // 10)
         limit = worker.document_limit = settings.worker_max_documents + jitter
-    from service.enrichment import documents_computed
-
     done = documents_computed()
     if done >= limit:
         worker.log.info("Recycling the worker after %d engine documents", done)

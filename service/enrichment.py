@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import orjson
 
+from service import activity
 from service.analysis import ANALYSIS_VERSION, DEFAULT_SECTIONS, analyse, processors_for
 from service.cache import Cache, Lookup
 from service.cache.base import cache_key
@@ -22,15 +23,6 @@ from service.document import AnnotatedDocument
 from service.engines import Engine, EngineRegistry
 from service.language import LanguageDetector
 from service.metrics import CHARACTERS, DOCUMENTS, ENGINE_SECONDS
-
-# Documents this process has run through an engine: what grows a worker's memory (the
-# engines' string stores and buffers), so what gunicorn.conf.py recycles workers on.
-_documents_computed = 0
-
-
-def documents_computed() -> int:
-    """How many documents this process has run through an engine."""
-    return _documents_computed
 
 
 class BudgetExceededError(TimeoutError):
@@ -215,10 +207,9 @@ class Enricher:
         engine = jobs[0].engine
         assert engine is not None  # resolved before any computation
         began = time.perf_counter()
-        docs = engine.annotate([job.request.text for job in jobs], jobs[0].processors)
+        with activity.engine_call(len(jobs)):
+            docs = engine.annotate([job.request.text for job in jobs], jobs[0].processors)
         engine_seconds = time.perf_counter() - began
-        global _documents_computed
-        _documents_computed += len(jobs)  # a lost update under a race only delays a recycle
         labels = (engine.info.name, jobs[0].language)
         ENGINE_SECONDS.labels(*labels).observe(engine_seconds)
         DOCUMENTS.labels(*labels).inc(len(jobs))

@@ -30,6 +30,7 @@ class JsonFormatter(logging.Formatter):
             + f".{int(record.msecs):03d}Z",
             "level": record.levelname,
             "logger": record.name,
+            "pid": record.process,  # which gunicorn worker
             "message": record.getMessage(),
         }
         rid = request_id.get()

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -28,10 +30,11 @@ pytestmark = pytest.mark.gunicorn
 class Server:
     base: str
     proc: subprocess.Popen
+    log: Path
 
 
 @contextlib.contextmanager
-def _serve(tmp_path_factory, **overrides: str) -> Iterator[tuple[Server, Path]]:
+def _serve(tmp_path_factory, **overrides: str) -> Iterator[Server]:
     """gunicorn -c gunicorn.conf.py 'service:create_app()' with Redis, until ready; its
     combined log file beside it; the run's Redis keys deleted at the end."""
     port = free_port()
@@ -60,7 +63,7 @@ def _serve(tmp_path_factory, **overrides: str) -> Iterator[tuple[Server, Path]]:
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_ready(base, proc, log)
-        yield Server(base, proc), log
+        yield Server(base, proc, log)
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -74,7 +77,7 @@ def _serve(tmp_path_factory, **overrides: str) -> Iterator[tuple[Server, Path]]:
 @pytest.fixture(scope="module")
 def gunicorn(tmp_path_factory) -> Iterator[Server]:
     """The service under gunicorn with two workers."""
-    with _serve(tmp_path_factory) as (server, _):
+    with _serve(tmp_path_factory) as server:
         yield server
 
 
@@ -131,6 +134,46 @@ def test_identical_concurrent_requests_compute_once_across_workers(server, sampl
     assert _metric(server, "enrich_documents_total", labels) - before == 1
 
 
+def _access_pids(log: Path, request_ids: set[str]) -> dict[str, int]:
+    """The worker pid of each request's access line."""
+    found = {}
+    for line in log.read_text().splitlines():
+        if line.startswith("{"):
+            entry = json.loads(line)
+            if entry.get("logger") == "service.access" and entry.get("request_id") in request_ids:
+                found[entry["request_id"]] = entry["pid"]
+    return found
+
+
+def test_keep_alive_clients_spread_over_both_workers(gunicorn, sample_text):
+    # 16 clients open kept-alive connections at once: a worker holding a connection per
+    # thread leaves the next ones to its sibling, so both workers serve (plain gthread
+    # lets one worker take them all, and the other idles).
+    url = f"{gunicorn.base}/v1/enrich"
+    assert requests.post(url, json={"text": sample_text}, timeout=60).status_code == 200
+    sessions = [requests.Session() for _ in range(16)]
+    barrier = threading.Barrier(len(sessions))
+
+    def call(i: int) -> str:
+        barrier.wait()
+        rid = f"spread-{os.getpid()}-{i}"
+        for _ in range(5):
+            reply = sessions[i].post(
+                url, json={"text": sample_text}, headers={"X-Request-ID": rid}, timeout=30
+            )
+            assert reply.headers["X-Cache"] == "HIT"
+        return rid
+
+    with ThreadPoolExecutor(len(sessions)) as pool:
+        ids = set(pool.map(call, range(len(sessions))))
+    for session in sessions:
+        session.close()
+    time.sleep(0.5)  # let the access lines reach the log
+    pids = _access_pids(gunicorn.log, ids)
+    assert len(pids) == len(ids)
+    assert len(set(pids.values())) == 2, pids
+
+
 def test_metrics_aggregate_all_workers(server):
     labels = 'endpoint="/healthz",status="200"'
     before = _metric(server, "enrich_http_requests_total", labels)
@@ -148,10 +191,8 @@ def test_problem_through_gunicorn(server):
 
 def test_workers_recycle_on_engine_documents_not_on_cached_answers(tmp_path_factory, sample_text):
     # One worker that may run the engine on 2 documents (+ up to 10% jitter: still 2).
-    with _serve(tmp_path_factory, WEB_CONCURRENCY="1", WORKER_MAX_DOCUMENTS="2") as (
-        server,
-        log,
-    ):
+    with _serve(tmp_path_factory, WEB_CONCURRENCY="1", WORKER_MAX_DOCUMENTS="2") as server:
+        log = server.log
         url = f"{server.base}/v1/enrich"
         first = requests.post(url, json={"text": sample_text}, timeout=60)
         assert first.headers["X-Cache"] == "MISS"

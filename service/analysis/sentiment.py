@@ -13,7 +13,6 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from service.analysis.knowledge import fold
 from service.analysis.mentions import Mention
 from service.analysis.syntax import AGENT, OWNER, PATIENT, RECIPIENT, Tree
 
