@@ -25,11 +25,15 @@ workers = settings.workers
 worker_class = "service.web.gunicorn_worker.BalancedThreadWorker"
 threads = settings.threads
 
-# Never preload: models hold torch state, and a worker forked after the master ran torch
-# inference with several threads hangs (stanza#570, gunicorn#2478). Each worker loads its
-# own models after the fork, before it accepts a request, so a worker restarted by
-# max_requests never answers "not ready" while its sibling serves.
-preload_app = False
+# Load the models once, in the master, and fork workers that share their pages (copy on
+# write): two workers take 691 MiB PSS instead of 1,113 with spaCy, 983 instead of 1,629
+# with Stanza (four: 804 / 2,137 and 1,027 / 3,124), and a recycled worker is ready at
+# once instead of after a model load. It is safe with Stanza because the master only
+# loads: PyTorch hangs a worker forked after the master *ran inference* with several
+# threads (stanza#570, gunicorn#2478), while loading alone did not hang here, with one
+# or two torch threads (docs/performance.md). pre_fork below keeps it that way.
+# PRELOAD_MODELS=false makes each worker load its own models after the fork instead.
+preload_app = settings.preload_models
 # gunicorn 27's runtime control socket defaults to a path under $HOME shared by every
 # gunicorn on the host, and the container's root filesystem is read-only: not used.
 control_socket_disable = True
@@ -100,6 +104,16 @@ def post_request(worker, req, environ, resp):
     if done >= limit:
         worker.log.info("Recycling the worker after %d engine documents", done)
         worker.alive = False
+
+
+def pre_fork(server, worker):
+    """Refuse to fork workers from a master that ran the engine: PyTorch's thread pools
+    do not survive a fork, and such workers hang on their first document."""
+    if documents_computed():
+        raise RuntimeError(
+            "the gunicorn master ran the NLP engine before forking workers; only model "
+            "loading may happen before the fork (set PRELOAD_MODELS=false to load per worker)"
+        )
 
 
 def child_exit(server, worker):

@@ -47,8 +47,9 @@ def warm_up(
     accept it, so they spread), until every worker has taken one: its CPU time grew by at
     least half the engine time of the answer. At most 40 requests.
 
-    Concurrent requests would not do: a gthread worker accepts connections while its
-    engine is busy, so several requests sent at once often all land on one worker."""
+    Concurrent requests would not do: a worker whose engine is busy only defers to an idle
+    sibling (service/web/gunicorn_worker.py), it does not refuse, so several requests sent
+    at once may still land on one worker and leave another cold."""
     time.sleep(0.5)  # let freshly booted workers finish their own start-up work
     pids = server.worker_pids()
     cpu = {pid: cpu_seconds(pid) for pid in pids}

@@ -15,7 +15,7 @@ French models built by ``bench/stanza_prod.py``), through gunicorn with the proj
    decompress, return) under the same gunicorn settings, (c) cached / uncached latency;
 3. batching: 32 uncached articles in one batch call / the same through single calls;
 4. memory: RSS and PSS of the gunicorn master and each worker after warm-up, with 2 and 4
-   workers (and, as an experiment, with the models loaded before the fork);
+   workers, models loaded in the master before the fork (the default) and in each worker;
 5. scaling: engine plus analysis time per 1,000 characters at 1k, 10k and 100k characters;
 6. cold start: from process start to the first ``/readyz`` 200.
 
@@ -103,7 +103,7 @@ class Plan:
     rounds: int
     throughput_seconds: float
     workers: tuple[int, ...]
-    preload: bool
+    preload_variants: bool  # also serve with PRELOAD_MODELS=false (figures 4 and 6)
     threads_experiment: bool
 
 
@@ -117,7 +117,7 @@ def plans(args: argparse.Namespace, stanza_dir: Path | None) -> tuple[Plan, list
         rounds=1 if quick else 3,
         throughput_seconds=4 if quick else 6,
         workers=(2, 4),
-        preload=not quick,
+        preload_variants=not quick,
         threads_experiment=not quick,
     )
     engines = []
@@ -267,12 +267,13 @@ def _registry(plan: EnginePlan) -> Any:
     return settings, registry
 
 
-# Variants of the gunicorn command: the project's own settings, the models loaded in the
-# master before the fork (a memory experiment), and workers never recycled (a diagnostic).
-KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "configured": ("service:create_app()", ()),
-    "preload": ("perf_preload_app:create_app()", ("--preload", "--pythonpath", "bench")),
-    "no-recycling": ("service:create_app()", ("--max-requests", "0")),
+# Variants of the service's gunicorn: the project's own settings (models loaded in the
+# master, before the fork), each worker loading its own models after the fork (the memory
+# and start-up figures it is chosen over), and workers never recycled (a diagnostic).
+KINDS: dict[str, tuple[dict[str, str], tuple[str, ...]]] = {
+    "configured": ({}, ()),
+    "no-preload": ({"PRELOAD_MODELS": "false"}, ()),
+    "no-recycling": ({"WORKER_MAX_DOCUMENTS": "0"}, ("--max-requests", "0")),
 }
 
 
@@ -281,13 +282,14 @@ def serve_and_measure(
 ) -> tuple[Gunicorn, dict[str, Any]]:
     """Start gunicorn, time the cold start, warm every worker up, measure memory."""
     name = f"{plan.name}-w{workers}-{kind}"
-    app, extra = KINDS[kind]
-    env = {**plan.env, "WEB_CONCURRENCY": str(workers)}
-    server = bench.gunicorn(name, env, app, extra)
-    out: dict[str, Any] = {"workers": workers, "kind": kind, "preload": kind == "preload"}
+    overrides, extra = KINDS[kind]
+    env = {**plan.env, "WEB_CONCURRENCY": str(workers), **overrides}
+    server = bench.gunicorn(name, env, "service:create_app()", extra)
+    preload = env.get("PRELOAD_MODELS", "true") != "false"
+    out: dict[str, Any] = {"workers": workers, "kind": kind, "preload": preload}
     try:
         out["cold_start_s"] = round(server.wait_ready(600), 2)
-        if kind != "preload":  # there the master loads, once, before the fork
+        if not preload:  # else the master loaded them, once, before it forked the workers
             loaded = server.wait_all_loaded(len(plan.languages), 600)
             out["all_workers_loaded_s"] = round(loaded, 2)
         tag = f"warm-{bench.run_id}-{name}"
@@ -393,8 +395,8 @@ def run_engine(
     gc.collect()
 
     variants = [(w, "configured") for w in shared.workers[1:]]
-    if shared.preload:
-        variants += [(w, "preload") for w in shared.workers]
+    if shared.preload_variants:
+        variants += [(w, "no-preload") for w in shared.workers]
     for workers, kind in variants:
         bench.log(f"{plan.name}: gunicorn, {workers} workers, {kind}")
         try:
@@ -483,7 +485,7 @@ def _server_rows(engine: str, servers: list[dict[str, Any]]) -> list[Figure]:
     """Figure 4 and 6 rows, one per gunicorn started."""
     memory_rows, start_rows = [], []
     for server in servers:
-        what = f"{server['workers']} workers{', preload' if server['kind'] == 'preload' else ''}"
+        what = f"{server['workers']} workers, {'preload' if server['preload'] else 'no preload'}"
         if "memory" not in server:
             memory_rows.append(
                 Figure(
@@ -675,8 +677,11 @@ def main(argv: list[str] | None = None) -> int:
                 "FLOOR_PREFIX": f"{bench.prefix}-floor",
             }
             floors = {}
-            for kind, extra in (("configured", ()), ("no-recycling", ("--max-requests", "0"))):
-                app, flags = "perf_floor_app:create_app()", ("--pythonpath", "bench", *extra)
+            for kind in ("configured", "no-recycling"):
+                app, flags = (
+                    "perf_floor_app:create_app()",
+                    ("--pythonpath", "bench", *KINDS[kind][1]),
+                )
                 floors[kind] = bench.gunicorn(f"floor-{kind}", floor_env, app, flags)
             for floor in floors.values():
                 floor.wait_ready(60)

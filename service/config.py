@@ -49,6 +49,15 @@ def _str(env: Mapping[str, str], name: str, default: str) -> str:
     return default if raw is None or raw.strip() == "" else raw.strip()
 
 
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = _str(env, name, str(default)).lower()
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name} must be true or false, got {raw!r}")
+
+
 def _list(env: Mapping[str, str], name: str, default: str) -> tuple[str, ...]:
     items = [item.strip().lower() for item in _str(env, name, default).split(",")]
     return tuple(dict.fromkeys(item for item in items if item))
@@ -78,6 +87,7 @@ class Settings:
     workers: int = 2
     threads: int = 4
     worker_max_documents: int = 2000
+    preload_models: bool = True
     api_keys: tuple[str, ...] = ()
 
     @classmethod
@@ -114,6 +124,7 @@ class Settings:
             worker_max_documents=_int(
                 env, "WORKER_MAX_DOCUMENTS", cls.worker_max_documents, minimum=0
             ),
+            preload_models=_bool(env, "PRELOAD_MODELS", cls.preload_models),
             api_keys=tuple(
                 k.strip() for k in env.get("SERVICE_API_KEYS", "").split(",") if k.strip()
             ),

@@ -15,6 +15,7 @@ def test_defaults():
     assert settings.engine == "auto" and settings.languages == ("fr", "en")
     assert settings.redis_url is None
     assert settings.max_text_chars == 200_000 and settings.max_batch_documents == 32
+    assert settings.preload_models is True and settings.worker_max_documents == 2000
 
 
 def test_environment_overrides():
@@ -26,6 +27,8 @@ def test_environment_overrides():
             "REDIS_URL": "rediss://:secret@cache:6380/2",
             "STANZA_RESOURCES_DIR": "/models/stanza",
             "MAX_BATCH_DOCUMENTS": "8",
+            "PRELOAD_MODELS": "False",
+            "WORKER_MAX_DOCUMENTS": "0",
         }
     )
     assert settings.port == 9000 and settings.engine == "stanza"
@@ -33,6 +36,7 @@ def test_environment_overrides():
     assert settings.redis_url == "rediss://:secret@cache:6380/2"
     assert settings.stanza_resources_dir == Path("/models/stanza")
     assert settings.max_batch_documents == 8
+    assert settings.preload_models is False and settings.worker_max_documents == 0
 
 
 @pytest.mark.parametrize(
@@ -42,6 +46,8 @@ def test_environment_overrides():
         ("SERVICE_ENGINE", "nltk"),
         ("MAX_TEXT_CHARS", "0"),
         ("REDIS_TIMEOUT_SECONDS", "-1"),
+        ("PRELOAD_MODELS", "sometimes"),
+        ("WORKER_MAX_DOCUMENTS", "-5"),
     ],
 )
 def test_bad_values_are_refused_with_the_variable_name(name, value):

@@ -22,6 +22,7 @@ import requests
 
 from tests.conftest import EMPTY_STANZA, REDIS_URL, ROOT, free_port
 from tests.contract import check
+from tests.stanza_fixture import build_tiny_resources
 
 pytestmark = pytest.mark.gunicorn
 
@@ -145,10 +146,63 @@ def _access_pids(log: Path, request_ids: set[str]) -> dict[str, int]:
     return found
 
 
+def _model_loads(log: Path) -> list[int]:
+    """The pid of every "models loaded" log line, one per language loaded."""
+    pids = []
+    for line in log.read_text().splitlines():
+        if line.startswith("{"):
+            entry = json.loads(line)
+            if entry.get("logger") == "service.engines.registry" and entry.get(
+                "message", ""
+            ).startswith("loaded "):
+                pids.append(entry["pid"])
+    return pids
+
+
+def test_models_load_once_in_the_master_and_workers_share_them(gunicorn):
+    # Two languages, loaded by the master before it forked the two workers.
+    assert _model_loads(gunicorn.log) == [gunicorn.proc.pid] * 2
+
+
+def warmed_app():
+    """The service's app after it ran the engine once: what a "warm-up" in the master does."""
+    from service import create_app
+
+    app = create_app()
+    reply = app.test_client().post(
+        "/v1/enrich", json={"text": "Joe Biden parle.", "language": "fr"}
+    )
+    assert reply.status_code == 200
+    return app
+
+
+def test_master_that_ran_the_engine_refuses_to_fork(tmp_path_factory):
+    port = free_port()
+    env = {**os.environ, "PORT": str(port), "STANZA_RESOURCES_DIR": str(EMPTY_STANZA)}
+    env["PROMETHEUS_MULTIPROC_DIR"] = str(tmp_path_factory.mktemp("metrics"))
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            "gunicorn.conf.py",
+            "tests.test_gunicorn:warmed_app()",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode != 0
+    assert "ran the NLP engine before forking workers" in done.stderr
+    assert "Booting worker" not in done.stderr
+
+
 def test_keep_alive_clients_spread_over_both_workers(gunicorn, sample_text):
-    # 16 clients open kept-alive connections at once: a worker holding a connection per
-    # thread leaves the next ones to its sibling, so both workers serve (plain gthread
-    # lets one worker take them all, and the other idles).
+    # 16 clients open kept-alive connections at once: both workers must serve them (a
+    # worker holds at most one connection per thread and leaves the rest to its sibling).
     url = f"{gunicorn.base}/v1/enrich"
     assert requests.post(url, json={"text": sample_text}, timeout=60).status_code == 200
     sessions = [requests.Session() for _ in range(16)]
@@ -207,11 +261,40 @@ def test_workers_recycle_on_engine_documents_not_on_cached_answers(tmp_path_fact
         while "Recycling the worker after 2 engine documents" not in log.read_text():
             assert time.monotonic() < deadline, log.read_text()[-2000:]
             time.sleep(0.2)
-        # Its replacement loads the models before it serves, then answers from Redis.
+        # Its replacement, forked from the master that holds the models, answers at once
+        # without loading them again.
         _wait_ready(server.base, server.proc, log)
         again = requests.post(url, json={"text": sample_text}, timeout=60)
         assert again.status_code == 200 and again.headers["X-Cache"] == "HIT"
         assert log.read_text().count("Booting worker") == 2
+        assert set(_model_loads(log)) == {server.proc.pid}
+
+
+def test_stanza_workers_forked_from_a_master_holding_torch_models_do_not_hang(tmp_path_factory):
+    # The master loads the Stanza (PyTorch) models, then forks two workers that run two torch
+    # threads each: the layout that hangs workers when the master has also run inference.
+    resources = build_tiny_resources(ROOT / ".cache" / "stanza-tiny")
+    env = {"SERVICE_ENGINE": "stanza", "STANZA_RESOURCES_DIR": str(resources)}
+    with _serve(tmp_path_factory, TORCH_THREADS="2", **env) as server:
+        assert _model_loads(server.log) == [server.proc.pid] * 2
+
+        def call(i: int) -> tuple[str, dict]:
+            rid = f"stanza-fork-{os.getpid()}-{i}"
+            text = f"Antony Blinken a rencontré Sergueï Lavrov à Genève, le {i + 1} janvier."
+            reply = requests.post(
+                f"{server.base}/v1/enrich",
+                json={"text": text, "language": "fr"},
+                headers={"X-Request-ID": rid},
+                timeout=60,
+            )
+            return rid, check(reply, "/v1/enrich")
+
+        with ThreadPoolExecutor(8) as pool:
+            answers = dict(pool.map(call, range(8)))
+        assert {body["engine"]["name"] for body in answers.values()} == {"stanza"}
+        assert all("Antony Blinken" in {a["name"] for a in b["actors"]} for b in answers.values())
+        time.sleep(0.5)  # let the access lines reach the log
+        assert len(set(_access_pids(server.log, set(answers)).values())) == 2
 
 
 def test_graceful_shutdown_finishes_in_flight_requests(gunicorn, sample_text):

@@ -13,9 +13,9 @@ JSON = "application/json"
 TEXT = "text/plain"
 
 
-def _decode(request: Request) -> str:
+def _decode(raw: bytes) -> str:
     try:
-        return request.get_data(cache=False).decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ApiError(
             400,
@@ -30,7 +30,7 @@ def json_body(request: Request, *, allow_text: bool = False) -> Any:
     with ``language``, ``id`` and ``include`` taken from the query string."""
     mimetype = request.mimetype
     if allow_text and mimetype == TEXT:
-        data: dict[str, Any] = {"text": _decode(request)}
+        data: dict[str, Any] = {"text": _decode(request.get_data(cache=False))}
         for name in ("language", "id", "title"):
             if name in request.args:
                 data[name] = request.args[name]
@@ -45,10 +45,12 @@ def json_body(request: Request, *, allow_text: bool = False) -> Any:
             "Unsupported media type",
             f"Send the body as {accepted}, not {mimetype or 'no Content-Type'}.",
         )
-    raw = _decode(request)
+    raw = request.get_data(cache=False)
     try:
+        # orjson reads the bytes and checks their UTF-8 itself: no decoded copy first.
         return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
+        _decode(raw)  # not UTF-8: say so, with the offending byte
         raise ApiError(
             400, "malformed-request", "Malformed JSON", f"The body is not valid JSON: {exc}."
         ) from exc

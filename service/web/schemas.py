@@ -33,6 +33,8 @@ def _article_text(value: str) -> None:
             f"Contains the control character U+{ord(control.group()):04X} at offset "
             f"{control.start()}; send plain text."
         )
+    if "<" not in value:
+        return
     tags = _TAG.findall(value)
     if len(tags) >= 3 and sum(map(len, tags)) > 0.2 * len(value):
         raise ValidationError("Looks like HTML markup; send the article's text, not the page.")
