@@ -42,6 +42,19 @@ def exit_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, _raise)
 
 
+def stop_gracefully(proc: subprocess.Popen, timeout: float) -> int:
+    """SIGTERM to a server started in a session of its own, SIGKILL to the whole session
+    past ``timeout``; its exit code."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+    return proc.returncode
+
+
 class RedisServer:
     """A private redis-server (no persistence, DEBUG allowed from loopback) that can be
     stopped and started again on the same port."""
@@ -151,14 +164,7 @@ class Gunicorn:
         master's exit code (None if it never started)."""
         if self._proc is None:
             return self.returncode
-        if self._proc.poll() is None:
-            self._proc.send_signal(signal.SIGTERM)
-            try:
-                self._proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                os.killpg(self._proc.pid, signal.SIGKILL)
-                self._proc.wait(timeout=10)
-        self.returncode = self._proc.returncode
+        self.returncode = stop_gracefully(self._proc, timeout)
         self._proc = None
         return self.returncode
 

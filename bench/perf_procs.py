@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import signal
 import subprocess
 import sys
 import threading
@@ -17,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from _servers import stop_gracefully
 from perf_http import get
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -211,13 +211,7 @@ class Gunicorn:
         """SIGTERM to the master (graceful), SIGKILL to its session past ``timeout``."""
         if self._proc is None:
             return
-        if self._proc.poll() is None:
-            self._proc.send_signal(signal.SIGTERM)
-            try:
-                self._proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                os.killpg(self._proc.pid, signal.SIGKILL)
-                self._proc.wait(timeout=10)
+        stop_gracefully(self._proc, timeout)
         self._proc = None
 
 
