@@ -16,7 +16,7 @@ settings = Settings.from_env()
 
 bind = f"{settings.host}:{settings.port}"
 
-# One worker per core: the NLP engine is CPU-bound, and each worker holds its own models.
+# One worker per core: the NLP engine is CPU-bound and runs on one core per worker.
 workers = settings.workers
 # Threads let a worker answer cache hits, health and metrics while another thread waits on
 # the engine (engines serialise their own calls with a lock). The class is gthread, except
