@@ -26,8 +26,8 @@ worker_class = "service.web.gunicorn_worker.BalancedThreadWorker"
 threads = settings.threads
 
 # Load the models once, in the master, and fork workers that share their pages (copy on
-# write): two workers take 691 MiB PSS instead of 1,113 with spaCy, 983 instead of 1,629
-# with Stanza (four: 804 / 2,137 and 1,027 / 3,124), and a recycled worker is ready at
+# write): two workers take 698 MiB PSS instead of 1,118 with spaCy, 1,016 instead of
+# 1,598 with Stanza (four: 816 / 2,144 and 1,239 / 3,189), and a recycled worker is ready at
 # once instead of after a model load. It is safe with Stanza because the master only
 # loads: PyTorch hangs a worker forked after the master *ran inference* with several
 # threads (stanza#570, gunicorn#2478), while loading alone did not hang here, with one
