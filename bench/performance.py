@@ -281,11 +281,13 @@ def serve_and_measure(
     bench: Bench, plan: EnginePlan, workers: int, kind: str = "configured"
 ) -> tuple[Gunicorn, dict[str, Any]]:
     """Start gunicorn, time the cold start, warm every worker up, measure memory."""
+    from service.config import Settings
+
     name = f"{plan.name}-w{workers}-{kind}"
     overrides, extra = KINDS[kind]
     env = {**plan.env, "WEB_CONCURRENCY": str(workers), **overrides}
     server = bench.gunicorn(name, env, "service:create_app()", extra)
-    preload = env.get("PRELOAD_MODELS", "true") != "false"
+    preload = Settings.from_env(env).preload_models
     out: dict[str, Any] = {"workers": workers, "kind": kind, "preload": preload}
     try:
         out["cold_start_s"] = round(server.wait_ready(600), 2)

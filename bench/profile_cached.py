@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import logging
 import os
 import pstats
 import re
@@ -65,8 +66,6 @@ def main() -> int:
     app = create_app(settings)
     # The access lines are formatted and written as in service, to a sink instead of the
     # terminal.
-    import logging
-
     sink = open(os.devnull, "w")  # noqa: SIM115 - open for the whole run
     for handler in logging.getLogger().handlers:
         if isinstance(handler, logging.StreamHandler):

@@ -135,28 +135,31 @@ def test_identical_concurrent_requests_compute_once_across_workers(server, sampl
     assert _metric(server, "enrich_documents_total", labels) - before == 1
 
 
-def _access_pids(log: Path, request_ids: set[str]) -> dict[str, int]:
-    """The worker pid of each request's access line."""
-    found = {}
+def _log_entries(log: Path, logger: str) -> Iterator[dict]:
+    """The JSON log lines of one logger, parsed."""
     for line in log.read_text().splitlines():
         if line.startswith("{"):
             entry = json.loads(line)
-            if entry.get("logger") == "service.access" and entry.get("request_id") in request_ids:
-                found[entry["request_id"]] = entry["pid"]
-    return found
+            if entry.get("logger") == logger:
+                yield entry
+
+
+def _access_pids(log: Path, request_ids: set[str]) -> dict[str, int]:
+    """The worker pid of each request's access line."""
+    return {
+        entry["request_id"]: entry["pid"]
+        for entry in _log_entries(log, "service.access")
+        if entry.get("request_id") in request_ids
+    }
 
 
 def _model_loads(log: Path) -> list[int]:
     """The pid of every "models loaded" log line, one per language loaded."""
-    pids = []
-    for line in log.read_text().splitlines():
-        if line.startswith("{"):
-            entry = json.loads(line)
-            if entry.get("logger") == "service.engines.registry" and entry.get(
-                "message", ""
-            ).startswith("loaded "):
-                pids.append(entry["pid"])
-    return pids
+    return [
+        entry["pid"]
+        for entry in _log_entries(log, "service.engines.registry")
+        if entry.get("message", "").startswith("loaded ")
+    ]
 
 
 def test_models_load_once_in_the_master_and_workers_share_them(gunicorn):
