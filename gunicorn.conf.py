@@ -26,12 +26,11 @@ worker_class = "service.web.gunicorn_worker.BalancedThreadWorker"
 threads = settings.threads
 
 # Load the models once, in the master, and fork workers that share their pages (copy on
-# write): two workers take 698 MiB PSS instead of 1,118 with spaCy, 1,016 instead of
-# 1,598 with Stanza (four: 816 / 2,144 and 1,239 / 3,189), and a recycled worker is ready at
-# once instead of after a model load. It is safe with Stanza because the master only
-# loads: PyTorch hangs a worker forked after the master *ran inference* with several
-# threads (stanza#570, gunicorn#2478), while loading alone did not hang here, with one
-# or two torch threads (docs/performance.md). pre_fork below keeps it that way.
+# write): far less memory per worker, and a recycled worker is ready at once instead of
+# after a model load (docs/performance.md, figures 4 and 6). It is safe with Stanza because
+# the master only loads: PyTorch hangs a worker forked after the master *ran inference*
+# with several threads (stanza#570, gunicorn#2478), while loading alone does not
+# (docs/performance.md). pre_fork below keeps it that way.
 # PRELOAD_MODELS=false makes each worker load its own models after the fork instead.
 preload_app = settings.preload_models
 # gunicorn 27's runtime control socket defaults to a path under $HOME shared by every
@@ -46,10 +45,10 @@ keepalive = 5
 # Recycle a worker after it has run the engine on about WORKER_MAX_DOCUMENTS documents
 # (post_request below; +0-10% jitter so workers do not restart together): the engines'
 # string stores and buffers are what grow, and a recycled worker is away for its model
-# load (5 s with spaCy, 30 s and more with Stanza). gunicorn's max_requests counts cached
-# answers too, which come at 1,000+/s per worker: at 2,000 it restarted each worker every
-# second or two under cached load (measured: a third of the floor's throughput, see
-# docs/performance.md). It stays as a wide safety net against leaks in the HTTP path.
+# load. gunicorn's max_requests counts cached answers too, which come far faster than
+# engine documents: a low value restarted workers every second or two under cached load
+# (docs/performance.md, figure 2b). It stays as a wide safety net against leaks in the
+# HTTP path.
 max_requests = 1_000_000
 max_requests_jitter = 100_000
 
@@ -77,9 +76,9 @@ logconfig_dict = {
 }
 
 # glibc gives every thread that allocates an arena of its own; the engine runs in a pool
-# thread, and there spaCy ran 6% slower than in a main thread (134 vs 126 ms on the
-# sample, the same with one arena). One arena, set here in the master before the fork,
-# makes every worker thread as fast as the main one.
+# thread, and there spaCy ran measurably slower than in a main thread (docs/performance.md,
+# figure 2b). One arena, set here in the master before the fork, makes every worker thread
+# as fast as the main one.
 _M_ARENA_MAX = -8
 with contextlib.suppress(OSError):  # not glibc (musl, macOS): nothing to tune
     ctypes.CDLL("libc.so.6").mallopt(_M_ARENA_MAX, 1)

@@ -71,7 +71,6 @@ class Knowledge:
     shifters: frozenset[str] = frozenset()
     speech_verbs: frozenset[str] = frozenset()
     directives: frozenset[str] = frozenset()
-    speech_markers: tuple[str, ...] = ()
     places: tuple[Place, ...] = ()
     preps: dict[str, frozenset[str]] = field(default_factory=dict)  # role -> prepositions
     possessives: frozenset[str] = frozenset()
@@ -217,7 +216,6 @@ def knowledge(language: str) -> Knowledge:
         shifters=frozenset(fold(s) for s in modifiers.get("shifters", [])),
         speech_verbs=frozenset(fold(v) for v in speech.get("verbs", [])),
         directives=frozenset(fold(v) for v in speech.get("directives", [])),
-        speech_markers=_longest_first(speech.get("markers", [])),
         places=_places(_read(language, "places")),
         preps={
             role: frozenset(fold(w) for w in words)

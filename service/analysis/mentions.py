@@ -18,7 +18,6 @@ ACTOR_TYPES = frozenset({"person", "organisation", "gpe", "location"})
 EDGE = " \t,;:.-\u2013\u2014()[]\"'\u00ab\u00bb\u201c\u201d"
 NAME, NOMINAL, PRONOUN, DEMONYM, METONYM = "name", "nominal", "pronoun", "demonym", "metonym"
 _NAME_POS = frozenset({"PROPN", "NOUN", "X"})
-_PARTICLES = frozenset({"de", "du", "des", "van", "von", "der", "bin", "al", "el", "la", "le"})
 
 
 @dataclass(slots=True)
@@ -301,7 +300,8 @@ def pronoun_mentions(tree: Tree, taken: set[int]) -> list[Mention]:
 
 
 def is_agentive(tree: Tree, mention: Mention) -> bool:
-    """True when the mention acts: subject, passive agent or owner of an event."""
+    """True when the mention acts: the subject of a predicate or a passive's agent ("par
+    la Russie"). The owner of an event noun ("l'agression de la Russie") does not count."""
     if mention.head is None:
         return False
     return tree.role(mention.head).kind == AGENT

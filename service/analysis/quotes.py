@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from service.analysis.knowledge import fold
 from service.analysis.mentions import Mention
 from service.analysis.syntax import Tree
 
@@ -138,7 +137,3 @@ def find_quotes(tree: Tree, mentions: list[Mention]) -> list[Quote]:
                 quotes.append(quote)
     return sorted(quotes, key=lambda q: q.start)
 
-
-def is_first_person(word: str) -> bool:
-    """Quoted speakers talk of themselves; such words name no third actor."""
-    return fold(word) in {"nous", "je", "we", "i", "notre", "our", "nos", "us", "me", "moi"}

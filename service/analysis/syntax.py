@@ -228,11 +228,8 @@ class Tree:
             return Role(OWNER, governor)
         case = self.case_of(head)
         for kind in (AGENT, PATIENT, RECIPIENT):
-            if case in self.kb.preps.get(kind, ()):
-                if rel == "obl" or full == "obl:agent":
-                    return Role(kind, governor)
-                if rel == "nmod":
-                    return Role(kind, governor)
+            if case in self.kb.preps.get(kind, ()) and rel in ("obl", "nmod"):
+                return Role(kind, governor)
         if rel == "nmod" and (case is None or case in self.kb.preps.get(OWNER, ())):
             return Role(OWNER, governor)
         if full == "obl:agent":

@@ -60,7 +60,7 @@ def spacy_install_hint(language: str) -> str:
     candidates = spacy_candidates(language)
     if not candidates:
         return f"no offline spaCy pipeline is known for {language!r}"
-    return candidates[-1].install if len(candidates) > 1 else candidates[0].install
+    return candidates[-1].install  # the last one is on PyPI
 
 
 def _read_resources(resources_dir: Path) -> dict[str, Any] | None:

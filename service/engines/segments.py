@@ -1,8 +1,10 @@
-"""Cut a text into line segments before the engine sees it.
+"""Cut a text into line segments before an engine sees it.
 
 News text carries headlines, captions and credits on lines of their own, without a full
-stop; parsers run them into the next sentence. Every engine therefore annotates line
-segments and the adapter shifts their offsets back, so no sentence crosses a line break.
+stop; parsers run them into the next sentence. The Stanza engine therefore annotates line
+segments and shifts their offsets back, so no sentence crosses a line break. (The spaCy
+engine parses the whole text at once, since its NER reads context across lines, and cuts
+sentences and heads at line breaks afterwards.)
 A hard-wrapped paragraph (a long line ending mid-sentence, the next starting in lower case)
 stays in one segment.
 """

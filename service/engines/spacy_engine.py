@@ -39,9 +39,8 @@ def check_meta(meta: dict[str, Any], ner_labels: Sequence[str], expect: dict[str
             raise EngineLoadError(f"spaCy pipeline meta {key!r} is {found!r}, expected {wanted!r}")
 
 
-# spaCy's small CPU pipelines gain nothing from larger batches: 32 mixed articles took
-# 5.3 s one call each, 5.2 s in batches of 4 and 5.8 s in one batch of 32 (the size
-# spaCy's config asks for), on this project's benchmark machine.
+# spaCy's small CPU pipelines gain nothing from larger batches, and the batch of 32 its
+# config asks for was slower than small ones (docs/performance.md, figure 3).
 _BATCH_SIZE = 4
 
 
