@@ -136,4 +136,3 @@ def find_quotes(tree: Tree, mentions: list[Mention]) -> list[Quote]:
                 _attribute(tree, quote, verb, by_head)
                 quotes.append(quote)
     return sorted(quotes, key=lambda q: q.start)
-
