@@ -11,10 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 
-import orjson
-
 from service import activity
-from service.analysis import ANALYSIS_VERSION, DEFAULT_SECTIONS, analyse, processors_for
+from service.analysis import ANALYSIS_VERSION, DEFAULT_SECTIONS, analyse, answer, processors_for
 from service.cache import Cache, Lookup
 from service.cache.base import cache_key
 from service.cache.flight import SingleFlight
@@ -220,15 +218,8 @@ class Enricher:
         began = time.perf_counter()
         request = job.request
         analysis = analyse(doc, request.include, request.title, request.targets, request.scope)
-        answer = {
-            "language": job.language,
-            "language_detected": job.confidence is not None,
-            **({"language_confidence": job.confidence} if job.confidence is not None else {}),
-            "engine": doc.engine.as_dict(),
-            **analysis,
-            "timings": {
-                "engine_ms": round(engine_seconds * 1000, 2),
-                "analysis_ms": round((time.perf_counter() - began) * 1000, 2),
-            },
+        timings = {
+            "engine_ms": round(engine_seconds * 1000, 2),
+            "analysis_ms": round((time.perf_counter() - began) * 1000, 2),
         }
-        return orjson.dumps(answer)
+        return answer.envelope(job.language, job.confidence, doc, analysis, timings)

@@ -1,20 +1,25 @@
 """Analysis of a neutral annotated document into the answer's plain data.
 
-Nothing here imports an engine or the web framework: it takes an
-:class:`~service.document.AnnotatedDocument` and returns dicts ready for JSON.
+Nothing here imports an engine or the web framework: :func:`analyse` takes an
+:class:`~service.document.AnnotatedDocument`, runs the steps the requested sections need
+(docs/analysis.md) and returns dicts ready for JSON, shaped by :mod:`.answer`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from typing import Any
 
-from service.analysis.actors import Actor, group_actors, owner_of_entities, salience
+from service.analysis.actors import Actor, group_actors, salience
+from service.analysis.answer import Findings, render
+from service.analysis.evidence import Contribution, Summary, linked, summarise
 from service.analysis.knowledge import knowledge
 from service.analysis.mentions import Mention
 from service.analysis.quotes import Quote, find_quotes
-from service.analysis.sentiment import Scorer, document_sentiment, summarise
-from service.analysis.stance import Participant, StanceFinder, summarise_stances
+from service.analysis.scorer import Scorer
+from service.analysis.sentiment import backoff, document_sentiment, sentence_baseline
+from service.analysis.stance import Participant, Stance, StanceFinder, summarise_stances
 from service.analysis.syntax import Tree
 from service.analysis.targets import Target, resolve
 from service.document import DEPPARSE, LEMMA, NER, POS, SENTIMENT, TOKENIZE, AnnotatedDocument
@@ -52,65 +57,41 @@ def analyse(
     targets: Sequence[Any] = (),
     scope: str = "syntax",
 ) -> dict[str, Any]:
-    """Entities, actors, sentiment, stances, quotes and targets of one document."""
-    wanted = set(sections)
+    """Entities, actors, sentiment, stances, quotes and targets of one document: only the
+    steps the requested sections need run."""
+    wanted = frozenset(sections)
     tree = Tree(doc, knowledge(doc.language))
-    actors = group_actors(tree)
-    salience(actors, tree, title)
-    out: dict[str, Any] = {"sentences": len(doc.sentences)}
-    if "entities" in wanted:
-        out["entities"] = _entities(doc, actors)
-    resolved = resolve(tree, actors, list(targets))
-    heads = frozenset(m.head for a in actors for m in a.mentions if m.head is not None)
-    quotes = find_quotes(tree, [m for a in actors for m in a.mentions])
-    scorer = Scorer(tree, heads, [(q.start, q.end) for q in quotes])
-    score = scorer.mention if scope == "syntax" else scorer.sentence_baseline
+    found = Findings(doc=doc)
+    if wanted & {"entities", "actors", "quotes"} or targets:
+        found.actors = group_actors(tree)
     if "actors" in wanted:
-        stances = _stances(tree, scorer, actors, resolved, quotes) if "stances" in wanted else {}
-        out["actors"] = [
-            _actor(doc, a, score if "sentiment" in wanted else None, tree, stances, resolved)
-            for a in actors
-        ]
-    if "sentiment" in wanted:
-        out["sentiment"] = document_sentiment(tree)
-    if "quotes" in wanted:
-        out["quotes"] = [_quote(doc, q, actors) for q in quotes]
-    if resolved:
-        out["targets"] = [_target(tree, t, score, scorer) for t in resolved]
-    if "tokens" in wanted:
-        out["tokens"] = _tokens(doc)
-    return out
-
-
-def _entities(doc: AnnotatedDocument, actors: list[Actor]) -> list[dict[str, Any]]:
-    actor_of = owner_of_entities(actors)
-    return [
-        {
-            "text": doc.span(e.start, e.end),
-            "type": e.type,
-            "label": e.label,
-            "start": e.start,
-            "end": e.end,
-            "sentence": e.sentence,
-            "actor": actor_of.get(i),
+        salience(found.actors, tree, title)
+    found.targets = resolve(tree, found.actors, list(targets))
+    portrayed = "actors" in wanted and bool(wanted & {"sentiment", "stances"})
+    if "quotes" in wanted or portrayed or found.targets:
+        found.quotes = find_quotes(tree, [m for a in found.actors for m in a.mentions])
+    scorer = _scorer(tree, found)
+    score = scorer.mention if scope == "syntax" else partial(sentence_baseline, tree)
+    if "actors" in wanted and "sentiment" in wanted:
+        found.sentiments = {
+            a.id: summarise([c for m in a.mentions for c in score(m)]) for a in found.actors
         }
-        for i, e in enumerate(doc.entities)
-    ]
+    if "actors" in wanted and "stances" in wanted:
+        found.stances = _stances(tree, scorer, found)
+    if "sentiment" in wanted:
+        found.document = document_sentiment(tree)
+    found.target_sentiments = [_target_sentiment(tree, t, score) for t in found.targets]
+    return render(found, wanted)
 
 
-def _mention(doc: AnnotatedDocument, m: Mention) -> dict[str, Any]:
-    return {
-        "text": doc.span(m.start, m.end),
-        "start": m.start,
-        "end": m.end,
-        "sentence": m.sentence,
-        "kind": m.kind,
-    }
+def _scorer(tree: Tree, found: Findings) -> Scorer:
+    """The syntax scorer: mentions' heads bound what a word can reach, quotes are reported."""
+    heads = frozenset(m.head for a in found.actors for m in a.mentions if m.head is not None)
+    return Scorer(tree, heads, [(q.start, q.end) for q in found.quotes])
 
 
-def _stances(
-    tree: Tree, scorer: Scorer, actors: list[Actor], targets: list[Target], quotes: list[Quote]
-) -> dict[str, list[dict[str, Any]]]:
+def _stances(tree: Tree, scorer: Scorer, found: Findings) -> dict[str, list[Stance]]:
+    actors, targets = found.actors, found.targets
     participants = [Participant(a.id, a.mentions) for a in actors]
     participants += [Participant(t.id, t.mentions) for t in targets]
     finder = StanceFinder(tree, scorer, participants)
@@ -119,86 +100,33 @@ def _stances(
     for actor in actors:
         for mention in actor.mentions:
             finder.from_mention(actor.id, mention)
-    for quote in quotes:
+    for quote in found.quotes:
         if quote.speaker is not None and id(quote.speaker) in owner:
             finder.from_quote(owner[id(quote.speaker)], quote, named)
     # A target that resolved to an actor has that actor's mentions, so it gets the same
     # stances under its own id.
     target_ids = [t.id for t in targets]
-    return {a.id: summarise_stances(tree, finder.found, a.id, target_ids) for a in actors}
+    return {a.id: summarise_stances(finder.found, a.id, target_ids) for a in actors}
 
 
-def _actor(
-    doc: AnnotatedDocument,
-    actor: Actor,
-    score: Any,
-    tree: Tree,
-    stances: dict[str, list[dict[str, Any]]],
-    targets: list[Target],
-) -> dict[str, Any]:
-    mentions = [_mention(doc, m) for m in actor.mentions]
-    out: dict[str, Any] = {
-        "id": actor.id,
-        "name": actor.name,
-        "type": actor.type,
-        "salience": actor.salience,
-        "aliases": list(dict.fromkeys(m["text"] for m in mentions)),
-        "mentions": mentions,
-    }
-    if score is not None:
-        contributions = [c for m in actor.mentions for c in score(m)]
-        out["sentiment"] = summarise(tree, contributions)
-    if stances:
-        out["stances"] = stances.get(actor.id, [])
-    return out
-
-
-def _quote(doc: AnnotatedDocument, quote: Quote, actors: list[Actor]) -> dict[str, Any]:
-    speaker = next((a.id for a in actors for m in a.mentions if m is quote.speaker), None)
-    has_speaker = quote.speaker_start is not None and quote.speaker_end is not None
-    return {
-        "kind": quote.kind,
-        "text": doc.span(quote.start, quote.end),
-        "start": quote.start,
-        "end": quote.end,
-        "sentence": quote.sentence,
-        "attributed": has_speaker,
-        "speaker": speaker,
-        "speaker_text": doc.span(quote.speaker_start, quote.speaker_end) if has_speaker else None,
-        "verb": doc.span(doc.tokens[quote.verb].start, doc.tokens[quote.verb].end)
-        if quote.verb is not None
-        else None,
-    }
-
-
-def _target(tree: Tree, target: Target, score: Any, scorer: Scorer) -> dict[str, Any]:
+def _target_sentiment(
+    tree: Tree, target: Target, score: Callable[[Mention], list[Contribution]]
+) -> Summary:
+    """A client's target: what reaches its mentions, or its sentences' words, weakly, when
+    nothing does."""
     contributions = [c for m in target.mentions for c in score(m)]
-    if not [c for c in contributions if c.reason != "sentence sentiment"]:
-        contributions += scorer.backoff(target.mentions)
-    out: dict[str, Any] = {
-        "id": target.id,
-        "text": target.text,
-        "actor": target.actor.id if target.actor else None,
-        "mentions": [_mention(tree.doc, m) for m in target.mentions],
-        "sentiment": summarise(tree, contributions),
-    }
-    if target.start is not None:
-        out["start"], out["end"] = target.start, target.end
-    return out
+    if not linked(contributions):
+        contributions += backoff(tree, target.mentions)
+    return summarise(contributions)
 
 
-def _tokens(doc: AnnotatedDocument) -> list[dict[str, Any]]:
-    return [
-        {
-            "text": t.text,
-            "start": t.start,
-            "end": t.end,
-            "sentence": t.sentence,
-            "lemma": t.lemma,
-            "upos": t.upos,
-            "feats": t.feats,
-            "head": t.head,
-            "deprel": t.deprel,
-        }
-        for t in doc.tokens
-    ]
+__all__ = [
+    "ANALYSIS_VERSION",
+    "DEFAULT_SECTIONS",
+    "SCOPES",
+    "SECTIONS",
+    "Actor",
+    "Quote",
+    "analyse",
+    "processors_for",
+]

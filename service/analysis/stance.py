@@ -11,16 +11,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
+from service.analysis.evidence import WEIGHTS as W
+from service.analysis.evidence import Contribution, Kind, by_sentence, linked
 from service.analysis.mentions import Mention
 from service.analysis.quotes import Quote
-from service.analysis.sentiment import Contribution, Scorer, evidence, polarity
+from service.analysis.scorer import Scorer
+from service.analysis.sentiment import polarity
 from service.analysis.syntax import AGENT, OWNER, PATIENT, RECIPIENT, Tree
 
 _SIGN = {"support": 1.0, "oppose": -1.0}
 _THROUGH = ("nmod", "amod", "conj", "appos", "flat", "compound", "obj")
-LABEL_ABOVE = 0.1
+LABEL_ABOVE = 0.1  # |score| above which a stance is support or oppose, not neutral
+# Chosen by hand with the rules (docs/quality.md), like the weights of evidence.py:
+_DAMPING = 0.5  # added to the magnitude: one piece of evidence is no certain stance
+_TOLD_TO_STOP_BELOW = -0.2  # what a directive says to stop must be this bad to oppose
+_EVENT_NOUN_AT_LEAST = 0.3  # |valence| of an owned event noun that makes it a stance
+_QUOTE_AT_LEAST = 0.1  # |portrayal| of a named actor in a quote that makes it a stance
 
 
 @dataclass(slots=True)
@@ -96,10 +103,14 @@ class StanceFinder:
         value = _SIGN[frame.stance] * frame.strength
         negations, _ = self.tree.flips(q, top)
         negations += self.tree.negated(q) and q != top
-        value *= (-0.6) ** negations
-        hedge = self.tree.hedge(q)
+        value *= W.negation**negations
         contribution = Contribution(
-            q, self.tree.tokens[q].sentence, value, 1.0, f"{frame.stance}s ({frame.target})", hedge
+            token=q,
+            sentence=self.tree.tokens[q].sentence,
+            value=value,
+            weight=W.stance_frame,
+            kind=Kind.frame(frame.stance, frame.target),
+            hedge=self.tree.hedge(q),
         )
         for node in self._arguments(q, frame.target, passive):
             self._add(source, self._ids_under(node), contribution)
@@ -111,27 +122,35 @@ class StanceFinder:
         told = {c for k in tree.told(q) for c in tree.subtree(k)}
         values = [v for i in told if (v := polarity(tree, i)) is not None]
         total = sum(values)
-        if total > -0.2:
+        if total > _TOLD_TO_STOP_BELOW:
             return
         recipient = self.kb.preps.get(RECIPIENT, frozenset())
         addressees = tree.children(q, "obj", "iobj") + [
             k for k in tree.children(q, "obl") if tree.case_of(k) in recipient
         ]
         contribution = Contribution(
-            q, tree.tokens[q].sentence, max(-1.0, total), 1.0, "told to stop"
+            token=q,
+            sentence=tree.tokens[q].sentence,
+            value=max(-1.0, total),
+            weight=W.stance_told_to_stop,
+            kind=Kind.TOLD_TO_STOP,
         )
         for node in addressees:
             self._add(source, self._ids_under(node, 1), contribution)
 
     def _event_noun(self, source: str, noun: int) -> None:
         prior = polarity(self.tree, noun)
-        if prior is None or abs(prior) < 0.3:
+        if prior is None or abs(prior) < _EVENT_NOUN_AT_LEAST:
             return
         tree = self.tree
         wanted = PATIENT if prior < 0 else RECIPIENT
         preps = self.kb.preps.get(wanted, frozenset())
         contribution = Contribution(
-            noun, tree.tokens[noun].sentence, prior, 0.8, "its action toward"
+            token=noun,
+            sentence=tree.tokens[noun].sentence,
+            value=prior,
+            weight=W.stance_event_noun,
+            kind=Kind.ITS_ACTION_TOWARD,
         )
         for k in tree.children(noun, "nmod"):
             if tree.case_of(k) in preps:
@@ -142,44 +161,45 @@ class StanceFinder:
         for target, mention in mentions:
             if not quote.start <= mention.start < quote.end:
                 continue
-            contributions = self.scorer.mention(mention)
-            value = sum(
-                c.value * (c.weight / 0.5 if c.reported else c.weight)
-                for c in contributions
-                if c.reason != "sentence sentiment"
-            )
-            if abs(value) < 0.1:
+            # The quote is the speaker's own word: its portrayal counts in full.
+            value = sum(c.unreported for c in linked(self.scorer.mention(mention)))
+            if abs(value) < _QUOTE_AT_LEAST:
                 continue
             anchor = quote.verb if quote.verb is not None else mention.head or 0
             contribution = Contribution(
-                anchor, mention.sentence, max(-1.0, min(1.0, value)), 1.0, "in what it said"
+                token=anchor,
+                sentence=mention.sentence,
+                value=max(-1.0, min(1.0, value)),
+                weight=W.stance_quote,
+                kind=Kind.IN_WHAT_IT_SAID,
             )
             self._add(source, [target], contribution)
 
 
+@dataclass(frozen=True, slots=True)
+class Stance:
+    """Where a source stands toward one target, with the sentences that say so."""
+
+    target: str
+    label: str
+    score: float
+    evidence: list[tuple[int, list[Contribution]]]
+
+
 def summarise_stances(
-    tree: Tree,
-    found: dict[tuple[str, str], list[Contribution]],
-    source: str,
-    always: Iterable[str] = (),
-) -> list[dict[str, Any]]:
-    """The stance entries of one source actor, strongest first."""
+    found: dict[tuple[str, str], list[Contribution]], source: str, always: Iterable[str] = ()
+) -> list[Stance]:
+    """The stances of one source actor, strongest first; ``always`` lists the targets it
+    gets an entry for even without evidence (the client's targets)."""
     out = []
     targets = {t for s, t in found if s == source} | (set(always) - {source})
     for target in targets:
         items = found.get((source, target), [])
         total = sum(c.signed for c in items)
         magnitude = sum(abs(c.signed) for c in items)
-        score = total / (magnitude + 0.5) if magnitude else 0.0
+        score = total / (magnitude + _DAMPING) if magnitude else 0.0
         label = (
             "support" if score > LABEL_ABOVE else "oppose" if score < -LABEL_ABOVE else "neutral"
         )
-        out.append(
-            {
-                "target": target,
-                "label": label,
-                "score": round(score, 3),
-                "evidence": evidence(tree, items, 5),
-            }
-        )
-    return sorted(out, key=lambda s: (-abs(s["score"]), s["target"]))
+        out.append(Stance(target, label, round(score, 3), by_sentence(items, 5)))
+    return sorted(out, key=lambda s: (-abs(s.score), s.target))

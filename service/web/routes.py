@@ -6,6 +6,7 @@ import orjson
 from flask import Blueprint, Response, request
 from marshmallow import ValidationError
 
+from service.analysis.answer import with_fields
 from service.enrichment import Answer, EnrichRequest
 from service.web.body import json_body
 from service.web.errors import ApiError, problem_for
@@ -15,20 +16,12 @@ from service.web.state import services
 bp = Blueprint("v1", __name__, url_prefix="/v1")
 
 
-def _with_fields(body: bytes, **fields: object) -> bytes:
-    """Prefix fields to a stored JSON object without re-encoding it (cheap on cache hits)."""
-    extra = {k: v for k, v in fields.items() if v is not None}
-    if not extra:
-        return body
-    return orjson.dumps(extra)[:-1] + b"," + body[1:]
-
-
 @bp.post("/enrich")
 def enrich() -> Response:
     """Enrich one article."""
     document: EnrichRequest = enrich_schema.load(json_body(request, allow_text=True))
     answer = services().enricher.enrich(document)
-    response = Response(_with_fields(answer.body, id=document.id), mimetype="application/json")
+    response = Response(with_fields(answer.body, id=document.id), mimetype="application/json")
     response.headers["X-Cache"] = answer.cache.value.upper()
     return response
 
@@ -61,9 +54,9 @@ def enrich_batch() -> Response:
         result = next(answers) if isinstance(item, EnrichRequest) else item
         doc_id = item.id if isinstance(item, EnrichRequest) else _raw_id(raw)
         if isinstance(result, Answer):
-            slots.append(_with_fields(result.body, id=doc_id, cache=result.cache.value.upper()))
+            slots.append(with_fields(result.body, id=doc_id, cache=result.cache.value.upper()))
         else:
-            slots.append(_with_fields(orjson.dumps({"error": problem_for(result)}), id=doc_id))
+            slots.append(with_fields(orjson.dumps({"error": problem_for(result)}), id=doc_id))
     return Response(b'{"results":[' + b",".join(slots) + b"]}", mimetype="application/json")
 
 
