@@ -29,7 +29,7 @@ from service.analysis.mentions import (
 from service.analysis.syntax import Tree
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, kw_only=True)
 class Actor:
     """Mentions grouped under one canonical name."""
 
@@ -140,7 +140,7 @@ def group_actors(tree: Tree) -> list[Actor]:
             continue
         name, kind = _canonical(members)
         roles = set().union(*(m.roles for m in members))
-        actors.append(Actor("", name, kind, members, roles))
+        actors.append(Actor(id="", name=name, type=kind, mentions=members, roles=roles))
     taken |= {i for a in actors for m in a.mentions for i in tree.tokens_in(m.start, m.end)}
     pending = nominal + nominal_mentions(tree, taken) + pronoun_mentions(tree, taken)
     for m in sorted(pending, key=lambda m: m.start):

@@ -20,7 +20,7 @@ NAME, NOMINAL, PRONOUN, DEMONYM, METONYM = "name", "nominal", "pronoun", "demony
 _NAME_POS = frozenset({"PROPN", "NOUN", "X"})
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, kw_only=True)
 class Mention:
     """One occurrence of an actor. ``name`` is the form without titles or determiners."""
 
@@ -120,14 +120,14 @@ def name_mentions(doc: AnnotatedDocument, tree: Tree) -> list[Mention]:
             # A bare role phrase ("ministre russe des Affaires étrangères"): nominal.
             out.append(
                 Mention(
-                    entity.start,
-                    entity.end,
-                    entity.sentence,
-                    role,
-                    "person",
-                    NOMINAL,
-                    tree.head_of(entity.start, entity.end),
-                    index,
+                    start=entity.start,
+                    end=entity.end,
+                    sentence=entity.sentence,
+                    name=role,
+                    type="person",
+                    kind=NOMINAL,
+                    head=tree.head_of(entity.start, entity.end),
+                    entity=index,
                 )
             )
             continue
@@ -148,16 +148,16 @@ def name_mentions(doc: AnnotatedDocument, tree: Tree) -> list[Mention]:
         if place is None and (place := kb.demonym_of(name)) is not None:
             kind_of = DEMONYM  # "les Russes" stand for Russia
         mention = Mention(
-            start,
-            entity.end,
-            entity.sentence,
-            name,
-            kind,
-            kind_of,
-            head,
-            index,
-            place.name if place else None,
-            place.kind if place else None,
+            start=start,
+            end=entity.end,
+            sentence=entity.sentence,
+            name=name,
+            type=kind,
+            kind=kind_of,
+            head=head,
+            entity=index,
+            place=place.name if place else None,
+            place_kind=place.kind if place else None,
         )
         if role:
             mention.roles.add(role)
@@ -181,16 +181,15 @@ def demonym_mentions(doc: AnnotatedDocument, tree: Tree, taken: set[int]) -> lis
             continue
         out.append(
             Mention(
-                token.start,
-                token.end,
-                token.sentence,
-                place.name,
-                "gpe",
-                DEMONYM,
-                token.index,
-                None,
-                place.name,
-                place.kind,
+                start=token.start,
+                end=token.end,
+                sentence=token.sentence,
+                name=place.name,
+                type="gpe",
+                kind=DEMONYM,
+                head=token.index,
+                place=place.name,
+                place_kind=place.kind,
             )
         )
     return out
@@ -269,7 +268,17 @@ def nominal_mentions(tree: Tree, taken: set[int]) -> list[Mention]:
             continue
         last = tree.tokens[end - 1]
         head = tree.head_of(token.start, last.end)
-        out.append(Mention(token.start, last.end, token.sentence, phrase, "person", NOMINAL, head))
+        out.append(
+            Mention(
+                start=token.start,
+                end=last.end,
+                sentence=token.sentence,
+                name=phrase,
+                type="person",
+                kind=NOMINAL,
+                head=head,
+            )
+        )
     return out
 
 
@@ -287,13 +296,13 @@ def pronoun_mentions(tree: Tree, taken: set[int]) -> list[Mention]:
             continue
         out.append(
             Mention(
-                token.start,
-                token.end,
-                token.sentence,
-                fold(token.text),
-                "person",
-                PRONOUN,
-                token.index,
+                start=token.start,
+                end=token.end,
+                sentence=token.sentence,
+                name=fold(token.text),
+                type="person",
+                kind=PRONOUN,
+                head=token.index,
             )
         )
     return out

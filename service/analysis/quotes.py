@@ -23,7 +23,7 @@ _PAIRS = [
 _MIN_WORDS_UNATTRIBUTED = 4
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, kw_only=True)
 class Quote:
     """Quoted or reported content and who said it."""
 
@@ -105,7 +105,7 @@ def find_quotes(tree: Tree, mentions: list[Mention]) -> list[Quote]:
             if not inside:
                 continue
             sentence = tree.tokens[inside[0]].sentence
-            quote = Quote("direct", start, end, sentence)
+            quote = Quote(kind="direct", start=start, end=end, sentence=sentence)
             verbs = [
                 v
                 for s in _introducing(tree, sentence, start)
@@ -132,7 +132,7 @@ def find_quotes(tree: Tree, mentions: list[Mention]) -> list[Quote]:
                 start, end = tree.tokens[span[0]].start, tree.tokens[span[-1]].end
                 if any(a <= start < b for a, b in covered):
                     continue
-                quote = Quote("reported", start, end, s)
+                quote = Quote(kind="reported", start=start, end=end, sentence=s)
                 _attribute(tree, quote, verb, by_head)
                 quotes.append(quote)
     return sorted(quotes, key=lambda q: q.start)

@@ -14,7 +14,7 @@ SPAN = "span"
 TOPIC = "topic"
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, kw_only=True)
 class Target:
     """A target with the actor it resolved to (if any) and its mentions in the text."""
 
@@ -30,9 +30,17 @@ def _span_target(tree: Tree, actors: list[Actor], tid: str, start: int, end: int
     text = tree.doc.span(start, end)
     inside = tree.tokens_in(start, end)
     sentence = tree.tokens[inside[0]].sentence if inside else 0
-    mention = Mention(start, end, sentence, text, "other", SPAN, tree.head_of(start, end))
+    mention = Mention(
+        start=start,
+        end=end,
+        sentence=sentence,
+        name=text,
+        type="other",
+        kind=SPAN,
+        head=tree.head_of(start, end),
+    )
     actor = next((a for a in actors for m in a.mentions if m.start < end and start < m.end), None)
-    return Target(tid, text, start, end, actor, [mention])
+    return Target(id=tid, text=text, start=start, end=end, actor=actor, mentions=[mention])
 
 
 def _topic_target(tree: Tree, actors: list[Actor], tid: str, text: str) -> Target:
@@ -42,7 +50,7 @@ def _topic_target(tree: Tree, actors: list[Actor], tid: str, text: str) -> Targe
         forms = {fold(actor.name)} | {fold(m.name) for m in actor.mentions}
         forms |= {fold(tree.doc.span(m.start, m.end)) for m in actor.mentions}
         if key in forms or (place is not None and place.name == actor.name):
-            return Target(tid, text, actor=actor, mentions=list(actor.mentions))
+            return Target(id=tid, text=text, actor=actor, mentions=list(actor.mentions))
     words = key.split()
     found = []
     tokens = tree.tokens
@@ -55,10 +63,16 @@ def _topic_target(tree: Tree, actors: list[Actor], tid: str, text: str) -> Targe
             start, end = window[0].start, window[-1].end
             found.append(
                 Mention(
-                    start, end, window[0].sentence, text, "other", TOPIC, tree.head_of(start, end)
+                    start=start,
+                    end=end,
+                    sentence=window[0].sentence,
+                    name=text,
+                    type="other",
+                    kind=TOPIC,
+                    head=tree.head_of(start, end),
                 )
             )
-    return Target(tid, text, mentions=found)
+    return Target(id=tid, text=text, mentions=found)
 
 
 def resolve(tree: Tree, actors: list[Actor], specs: list[Any]) -> list[Target]:
