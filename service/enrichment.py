@@ -12,7 +12,14 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 
 from service import activity
-from service.analysis import ANALYSIS_VERSION, DEFAULT_SECTIONS, analyse, answer, processors_for
+from service.analysis import (
+    ANALYSIS_VERSION,
+    DEFAULT_SECTIONS,
+    analyse,
+    answer,
+    load_knowledge,
+    processors_for,
+)
 from service.cache import Cache, Lookup
 from service.cache.base import cache_key
 from service.cache.flight import SingleFlight
@@ -86,6 +93,9 @@ class Enricher:
         self._registry = registry
         self._cache = cache
         self._detector = detector
+        # The analysis' language data loads with the models (a language whose file is
+        # missing or malformed stops the start); one loaded later loads on first use.
+        load_knowledge(registry.served())
         self._flight = SingleFlight(cache, settings.request_timeout_seconds)
         # Engine work runs here, so that a request can give up waiting at its budget while
         # the computation finishes (and is cached) instead of holding the worker's thread.

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 DATA = Path(__file__).resolve().parents[1] / "service/analysis/data"
-LANGUAGES = ("fr", "en")
+# Every language directory found: a new language is checked as soon as it has data.
+LANGUAGES = tuple(sorted(p.name for p in DATA.iterdir() if p.is_dir()))
 FILES = ("valence", "verbs", "modifiers", "speech", "places", "actors")
 STANCES = {"support", "oppose", "neutral"}
 TARGETS = {"patient", "recipient"}

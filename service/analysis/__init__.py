@@ -14,7 +14,7 @@ from typing import Any
 from service.analysis.actors import Actor, group_actors, salience
 from service.analysis.answer import Findings, render
 from service.analysis.evidence import Contribution, Summary, linked, summarise
-from service.analysis.knowledge import knowledge
+from service.analysis.knowledge import knowledge, load_knowledge
 from service.analysis.mentions import Mention
 from service.analysis.quotes import Quote, find_quotes
 from service.analysis.scorer import Scorer
@@ -128,5 +128,6 @@ __all__ = [
     "Actor",
     "Quote",
     "analyse",
+    "load_knowledge",
     "processors_for",
 ]

@@ -1,23 +1,25 @@
 """Language knowledge, loaded once per process from data files.
 
 Everything language-specific the analysis knows lives in ``data/<lang>/*.json`` (written for
-this project) plus a general-purpose lexicon from a PyPI package (vaderSentiment for English,
-textblob-fr for French), read as a data file. Code never branches on the language.
+this project; each kind of file has its JSON Schema in ``schemas/``) plus a general-purpose
+lexicon from a PyPI package (vaderSentiment for English, textblob-fr for French), read as a
+data file. Code never branches on the language.
 """
 
 from __future__ import annotations
 
 import importlib.util
-import json
 import logging
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache, cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
-_DATA = Path(__file__).with_name("data")
+from service.analysis.language_data import read
+
 logger = logging.getLogger(__name__)
 
 
@@ -104,13 +106,6 @@ class Knowledge:
         return self._by_demonym.get(fold(word))
 
 
-def _read(language: str, name: str) -> dict[str, Any]:
-    path = _DATA / language / f"{name}.json"
-    if not path.is_file():
-        return {}
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
 def _longest_first(items: list[str]) -> tuple[str, ...]:
     return tuple(sorted({fold(i) for i in items}, key=len, reverse=True))
 
@@ -171,58 +166,63 @@ def _places(raw: dict[str, Any]) -> tuple[Place, ...]:
 
 @cache
 def knowledge(language: str) -> Knowledge:
-    """Everything known of ``language``; an empty :class:`Knowledge` for an unknown one."""
-    actors = _read(language, "actors")
-    modifiers = _read(language, "modifiers")
-    speech = _read(language, "speech")
+    """Everything known of ``language``, read once per process; raises
+    :class:`~service.analysis.language_data.LanguageDataError` naming a missing or
+    malformed file."""
+    actors = read(language, "actors")
+    modifiers = read(language, "modifiers")
+    speech = read(language, "speech")
     verbs = {
         lemma: VerbFrame(
-            float(f.get("agent", 0)),
-            float(f.get("patient", 0)),
-            f.get("stance", "neutral"),
-            float(f.get("strength", 1)),
-            f.get("target", "patient"),
+            float(f["agent"]),
+            float(f["patient"]),
+            f["stance"],
+            float(f["strength"]),
+            f["target"],
         )
-        for lemma, f in _read(language, "verbs").get("entries", {}).items()
+        for lemma, f in read(language, "verbs")["entries"].items()
     }
-    sources = _read(language, "sources")
-    syntax = _read(language, "syntax")
+    sources = read(language, "sources")
+    neutral_in_news = {fold(w) for w in sources["neutral_in_news"]}
+    syntax = read(language, "syntax")
     return Knowledge(
         language=language,
-        titles=_longest_first(actors.get("titles", [])),
-        articles=_longest_first(actors.get("articles", [])),
-        noise=frozenset(fold(n) for n in actors.get("noise", [])),
-        roles=_longest_first(actors.get("roles", [])),
-        pronouns={k: frozenset(fold(p) for p in v) for k, v in actors.get("pronouns", {}).items()},
-        valence={
-            fold(k): float(v) for k, v in _read(language, "valence").get("entries", {}).items()
-        },
+        titles=_longest_first(actors["titles"]),
+        articles=_longest_first(actors["articles"]),
+        noise=frozenset(fold(n) for n in actors["noise"]),
+        roles=_longest_first(actors["roles"]),
+        pronouns={k: frozenset(fold(p) for p in v) for k, v in actors["pronouns"].items()},
+        valence={fold(k): float(v) for k, v in read(language, "valence")["entries"].items()},
         general={
             word: score
-            for word, score in _general_lexicon(sources.get("general", {})).items()
-            if word not in {fold(w) for w in sources.get("neutral_in_news", [])}
+            for word, score in _general_lexicon(sources["general"]).items()
+            if word not in neutral_in_news
         },
         verbs=verbs,
-        negators=frozenset(fold(n) for n in modifiers.get("negators", [])),
+        negators=frozenset(fold(n) for n in modifiers["negators"]),
         intensifiers={
             fold(k): float(v)
-            for k, v in {
-                **modifiers.get("intensifiers", {}),
-                **modifiers.get("diminishers", {}),
-            }.items()
+            for k, v in {**modifiers["intensifiers"], **modifiers["diminishers"]}.items()
         },
-        hedges={fold(k): float(v) for k, v in modifiers.get("hedges", {}).items()},
-        contrast=frozenset(fold(c) for c in modifiers.get("contrast", [])),
-        shifters=frozenset(fold(s) for s in modifiers.get("shifters", [])),
-        speech_verbs=frozenset(fold(v) for v in speech.get("verbs", [])),
-        directives=frozenset(fold(v) for v in speech.get("directives", [])),
-        places=_places(_read(language, "places")),
+        hedges={fold(k): float(v) for k, v in modifiers["hedges"].items()},
+        contrast=frozenset(fold(c) for c in modifiers["contrast"]),
+        shifters=frozenset(fold(s) for s in modifiers["shifters"]),
+        speech_verbs=frozenset(fold(v) for v in speech["verbs"]),
+        directives=frozenset(fold(v) for v in speech["directives"]),
+        places=_places(read(language, "places")),
         preps={
             role: frozenset(fold(w) for w in words)
             for role, words in syntax.items()
             if role in ("recipient", "patient", "agent", "owner")
         },
-        possessives=frozenset(fold(w) for w in syntax.get("possessives", [])),
-        time_nouns=frozenset(fold(w) for w in syntax.get("time_nouns", [])),
-        general_upos=frozenset(sources.get("general", {}).get("upos", [])),
+        possessives=frozenset(fold(w) for w in syntax["possessives"]),
+        time_nouns=frozenset(fold(w) for w in syntax["time_nouns"]),
+        general_upos=frozenset(sources["general"]["upos"]),
     )
+
+
+def load_knowledge(languages: Iterable[str]) -> None:
+    """Read and check the knowledge of ``languages`` now (at start-up, with the models: in
+    a gunicorn master that preloads, before the fork), not on a worker's first request."""
+    for language in languages:
+        knowledge(language)
