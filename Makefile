@@ -26,11 +26,14 @@ run: install
 
 test: install
 	$(BIN)/ruff check .
+	$(BIN)/vulture
 	$(BIN)/python -m pytest
 
+# ruff includes the complexity check (C901, at 10 for service/); vulture finds dead code.
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/vulture
 
 format: install
 	$(BIN)/ruff format .

@@ -154,47 +154,64 @@ class Enricher:
         """Enrich several documents; each uncached group of one language and one option
         set goes through its engine in a single call. A failing document yields its
         exception in its slot instead of failing the others."""
-        results: list[Answer | Exception | None] = [None] * len(requests)
-        pending: dict[str, list[int]] = {}
-        jobs: dict[str, _Job] = {}
+        results: list[Answer | Exception] = []
+        jobs: dict[str, _Job] = {}  # one per distinct uncached key
+        pending: dict[str, list[int]] = {}  # key -> the slots waiting for its answer
         for i, request in enumerate(requests):
-            try:
-                job = self._prepare(request)
-            except (TextTooLongError, LookupError, RuntimeError) as exc:
-                results[i] = exc
-                continue
-            body, found = self._cache.get(job.key)
-            if body is not None:
-                results[i] = Answer(body, found)
-                continue
-            if job.key not in jobs:
-                try:
-                    jobs[job.key] = self._resolve(job)
-                except (LookupError, RuntimeError) as exc:
-                    results[i] = exc
-                    continue
-            pending.setdefault(job.key, []).append(i)
-            results[i] = Answer(b"", found)
+            result = self._look_up(request, jobs)
+            if isinstance(result, tuple):
+                key, result = result
+                pending.setdefault(key, []).append(i)
+            results.append(result)
         groups: dict[tuple[str, frozenset[str]], list[_Job]] = {}
         for job in jobs.values():
             groups.setdefault((job.language, job.processors), []).append(job)
         began = time.monotonic()
         for group in groups.values():
+            self._fill(group, pending, results, began)
+        return results
+
+    def _look_up(
+        self, request: EnrichRequest, jobs: dict[str, _Job]
+    ) -> Answer | Exception | tuple[str, Answer]:
+        """A cached answer, the request's error, or (key, empty slot) for a job to run."""
+        try:
+            job = self._prepare(request)
+        except (TextTooLongError, LookupError, RuntimeError) as exc:
+            return exc
+        body, found = self._cache.get(job.key)
+        if body is not None:
+            return Answer(body, found)
+        if job.key not in jobs:
             try:
-                done = self._bounded(group, began)
-            except BudgetExceededError as exc:
-                for job in group:
-                    for i in pending[job.key]:
-                        results[i] = exc
-                continue
-            for job, (body, stored) in zip(group, done, strict=True):
+                jobs[job.key] = self._resolve(job)
+            except (LookupError, RuntimeError) as exc:
+                return exc
+        return job.key, Answer(b"", found)
+
+    def _fill(
+        self,
+        group: list[_Job],
+        pending: dict[str, list[int]],
+        results: list[Answer | Exception],
+        began: float,
+    ) -> None:
+        """Run one group through its engine and fill the slots waiting for it; on a blown
+        budget every one of its slots gets the error."""
+        try:
+            done = self._bounded(group, began)
+        except BudgetExceededError as exc:
+            for job in group:
                 for i in pending[job.key]:
-                    answer = results[i]
-                    assert isinstance(answer, Answer)
-                    answer.body = body
-                    if not stored:
-                        answer.cache = Lookup.BYPASS
-        return [r for r in results if r is not None]
+                    results[i] = exc
+            return
+        for job, (body, stored) in zip(group, done, strict=True):
+            for i in pending[job.key]:
+                slot = results[i]
+                assert isinstance(slot, Answer)
+                slot.body = body
+                if not stored:
+                    slot.cache = Lookup.BYPASS
 
     def _bounded(self, jobs: list[_Job], began: float) -> list[tuple[bytes, bool]]:
         """Answers and whether each was stored, within what is left of the budget."""

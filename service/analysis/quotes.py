@@ -93,34 +93,52 @@ def _attribute(tree: Tree, quote: Quote, verb: int, by_head: dict[int, Mention])
 def find_quotes(tree: Tree, mentions: list[Mention]) -> list[Quote]:
     """Every direct quote and reported clause, in text order."""
     by_head = {m.head: m for m in mentions if m.head is not None}
-    text = tree.doc.text
+    direct = _direct_quotes(tree, by_head)
+    covered = [(q.start, q.end) for q in direct]
+    return sorted(direct + _reported(tree, by_head, covered), key=lambda q: q.start)
+
+
+def _direct_quotes(tree: Tree, by_head: dict[int, Mention]) -> list[Quote]:
+    """Spans between quotation marks that are speech, each attributed where possible."""
     quotes: list[Quote] = []
-    covered: list[tuple[int, int]] = []
     for pattern in _PAIRS:
-        for match in pattern.finditer(text):
+        for match in pattern.finditer(tree.doc.text):
             start, end = match.span("q")
-            if any(a <= start < b for a, b in covered):
+            if any(q.start <= start < q.end for q in quotes):
                 continue
-            inside = tree.tokens_in(start, end)
-            if not inside:
-                continue
-            sentence = tree.tokens[inside[0]].sentence
-            quote = Quote(kind="direct", start=start, end=end, sentence=sentence)
-            verbs = [
-                v
-                for s in _introducing(tree, sentence, start)
-                for v in _speech_verbs(tree, s)
-                if not start <= tree.tokens[v].start < end
-            ]
-            if verbs:
-                # The verb governing the quote, else the nearest one.
-                governing = [v for v in verbs if inside[0] in tree.subtree(v)]
-                nearest = min(verbs, key=lambda v: abs(tree.tokens[v].start - start))
-                _attribute(tree, quote, governing[-1] if governing else nearest, by_head)
-            elif len(text[start:end].split()) < _MIN_WORDS_UNATTRIBUTED:
-                continue  # a scare quote, not speech
-            covered.append((start, end))
-            quotes.append(quote)
+            quote = _direct_quote(tree, start, end, by_head)
+            if quote is not None:
+                quotes.append(quote)
+    return quotes
+
+
+def _direct_quote(tree: Tree, start: int, end: int, by_head: dict[int, Mention]) -> Quote | None:
+    inside = tree.tokens_in(start, end)
+    if not inside:
+        return None
+    sentence = tree.tokens[inside[0]].sentence
+    quote = Quote(kind="direct", start=start, end=end, sentence=sentence)
+    verbs = [
+        v
+        for s in _introducing(tree, sentence, start)
+        for v in _speech_verbs(tree, s)
+        if not start <= tree.tokens[v].start < end
+    ]
+    if verbs:
+        # The verb governing the quote, else the nearest one.
+        governing = [v for v in verbs if inside[0] in tree.subtree(v)]
+        nearest = min(verbs, key=lambda v: abs(tree.tokens[v].start - start))
+        _attribute(tree, quote, governing[-1] if governing else nearest, by_head)
+    elif len(tree.doc.text[start:end].split()) < _MIN_WORDS_UNATTRIBUTED:
+        return None  # a scare quote, not speech
+    return quote
+
+
+def _reported(
+    tree: Tree, by_head: dict[int, Mention], covered: list[tuple[int, int]]
+) -> list[Quote]:
+    """The clauses speech verbs govern ("a déclaré que..."), outside direct quotes."""
+    quotes = []
     for s in range(len(tree.doc.sentences)):
         for verb in _speech_verbs(tree, s):
             for clause in tree.children(verb, "ccomp"):
@@ -135,4 +153,4 @@ def find_quotes(tree: Tree, mentions: list[Mention]) -> list[Quote]:
                 quote = Quote(kind="reported", start=start, end=end, sentence=s)
                 _attribute(tree, quote, verb, by_head)
                 quotes.append(quote)
-    return sorted(quotes, key=lambda q: q.start)
+    return quotes

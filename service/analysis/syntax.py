@@ -226,12 +226,14 @@ class Tree:
             return Role(RECIPIENT, governor)
         if full == "nmod:poss":
             return Role(OWNER, governor)
+        return Role(self._marked_role(head, rel, full), governor)
+
+    def _marked_role(self, head: int, rel: str, full: str) -> str:
+        """The role of an oblique or nominal modifier, from its preposition ("à", "by")."""
         case = self.case_of(head)
         for kind in (AGENT, PATIENT, RECIPIENT):
             if case in self.kb.preps.get(kind, ()) and rel in ("obl", "nmod"):
-                return Role(kind, governor)
+                return kind
         if rel == "nmod" and (case is None or case in self.kb.preps.get(OWNER, ())):
-            return Role(OWNER, governor)
-        if full == "obl:agent":
-            return Role(AGENT, governor)
-        return Role(OTHER, governor)
+            return OWNER
+        return AGENT if full == "obl:agent" else OTHER

@@ -41,27 +41,13 @@ CLEARNLP_MARKERS = frozenset({"dobj", "pobj", "nsubjpass", "prep"})
 
 def to_universal(tokens: list[Token]) -> None:
     """Rewrite ``tokens`` (one document, heads as document indices) in place."""
+    # Children as parsed: both passes below read the tree as ClearNLP left it.
     children: dict[int, list[Token]] = {}
     for token in tokens:
         children.setdefault(token.head, []).append(token)
     for prep in tokens:
-        if prep.deprel not in _PREPOSITIONS:
-            continue
-        obj = next((c for c in children.get(prep.index, []) if c.deprel in _PREP_OBJECTS), None)
-        if obj is None:
-            if prep.deprel != "dative":
-                prep.deprel = "case"
-            continue
-        governor = prep.head
-        on_predicate = governor >= 0 and tokens[governor].upos in _PREDICATES
-        obj.head = governor
-        if prep.deprel == "agent":
-            obj.deprel = "obl:agent"
-        elif obj.deprel == "pcomp":
-            obj.deprel = "advcl"
-        else:
-            obj.deprel = "obl" if on_predicate else "nmod"
-        prep.head, prep.deprel = obj.index, "case"
+        if prep.deprel in _PREPOSITIONS:
+            _lift_object(tokens, prep, children.get(prep.index, []))
     for cc in tokens:
         # ClearNLP hangs "but" on the first conjunct, UD on the conjunct it introduces.
         if cc.deprel == "cc" and cc.head >= 0:
@@ -75,3 +61,22 @@ def to_universal(tokens: list[Token]) -> None:
             if token.deprel == "neg" and not token.feats:
                 token.feats = "Polarity=Neg"
             token.deprel = _RENAME[token.deprel]
+
+
+def _lift_object(tokens: list[Token], prep: Token, kids: list[Token]) -> None:
+    """UD heads a prepositional phrase by its object, with the preposition as its ``case``."""
+    obj = next((c for c in kids if c.deprel in _PREP_OBJECTS), None)
+    if obj is None:
+        if prep.deprel != "dative":
+            prep.deprel = "case"
+        return
+    governor = prep.head
+    on_predicate = governor >= 0 and tokens[governor].upos in _PREDICATES
+    obj.head = governor
+    if prep.deprel == "agent":
+        obj.deprel = "obl:agent"
+    elif obj.deprel == "pcomp":
+        obj.deprel = "advcl"
+    else:
+        obj.deprel = "obl" if on_predicate else "nmod"
+    prep.head, prep.deprel = obj.index, "case"

@@ -87,7 +87,7 @@ class SpacyEngine:
         headlines and captions have no full stop, and the parser would run them into the
         next sentence. A head across such a break is cut, and its word becomes a root."""
         out = AnnotatedDocument(text, self.language, self.info, processors=processors)
-        index_of: dict[int, int] = {}
+        index_of: dict[int, int] = {}  # spaCy token index -> neutral token index
         for sent in doc.sents:
             for line in _lines(sent):
                 first = len(out.tokens)
@@ -104,28 +104,10 @@ class SpacyEngine:
                     )
                 )
         if DEPPARSE in processors:
-            for tok in doc:
-                mine, head = index_of.get(tok.i), index_of.get(tok.head.i)
-                if mine is None or head is None or head == mine:
-                    continue
-                if out.tokens[head].sentence == out.tokens[mine].sentence:
-                    out.tokens[mine].head = head
-                else:
-                    out.tokens[mine].deprel = "root"
+            _attach_heads(out, doc, index_of)
             if self._clearnlp:
                 to_universal(out.tokens)
-        for ent in doc.ents:
-            first = next((index_of[t.i] for t in ent if t.i in index_of), None)
-            if first is not None:
-                out.entities.append(
-                    Entity(
-                        ent.start_char,
-                        ent.end_char,
-                        neutral_type(ent.label_),
-                        ent.label_,
-                        out.tokens[first].sentence,
-                    )
-                )
+        out.entities = _entities(out, doc, index_of)
         return out
 
     @staticmethod
@@ -158,3 +140,33 @@ def _lines(sent: Any) -> list[list[Any]]:
             continue
         lines[-1].append(tok)
     return [line for line in lines if line]
+
+
+def _attach_heads(out: AnnotatedDocument, doc: Any, index_of: dict[int, int]) -> None:
+    """Heads within a line's sentence; a word whose head is across a line break is a root."""
+    for tok in doc:
+        mine, head = index_of.get(tok.i), index_of.get(tok.head.i)
+        if mine is None or head is None or head == mine:
+            continue
+        if out.tokens[head].sentence == out.tokens[mine].sentence:
+            out.tokens[mine].head = head
+        else:
+            out.tokens[mine].deprel = "root"
+
+
+def _entities(out: AnnotatedDocument, doc: Any, index_of: dict[int, int]) -> list[Entity]:
+    """spaCy's entities with neutral types, in the sentence of their first token."""
+    entities = []
+    for ent in doc.ents:
+        first = next((index_of[t.i] for t in ent if t.i in index_of), None)
+        if first is not None:
+            entities.append(
+                Entity(
+                    ent.start_char,
+                    ent.end_char,
+                    neutral_type(ent.label_),
+                    ent.label_,
+                    out.tokens[first].sentence,
+                )
+            )
+    return entities
