@@ -11,6 +11,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from service.analysis import language_data
+from service.analysis.general_lexicon import general_lexicon
 from service.analysis.knowledge import knowledge
 from service.analysis.language_data import DATA, KINDS, LanguageDataError, load, read
 
@@ -75,3 +76,9 @@ def test_a_value_out_of_its_range_is_named_with_where_it_is(copy_of_french: Path
 def test_a_language_without_data_is_refused_not_served_empty():
     with pytest.raises(LanguageDataError, match=r"data/xx/\w+\.json: the file is missing"):
         knowledge("xx")
+
+
+def test_a_general_lexicon_that_is_not_installed_is_named():
+    source = {"package": "no_such_lexicon", "file": "words.txt", "format": "vader", "upos": []}
+    with pytest.raises(LanguageDataError, match=r"xx/sources\.json: the lexicon no_such_lexicon"):
+        general_lexicon(source, "xx/sources.json")

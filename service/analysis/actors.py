@@ -22,11 +22,13 @@ from service.analysis.mentions import (
     demonym_mentions,
     is_agentive,
     name_mentions,
-    nominal_mentions,
-    pronoun_mentions,
-    roles_before,
 )
+from service.analysis.references import nominal_mentions, pronoun_mentions, roles_before
 from service.analysis.syntax import Tree
+
+# Salience: how often an actor is mentioned, how early, whether in the title, how often as
+# subject. Chosen by hand (they sum to 1), not fitted.
+_BY_FREQUENCY, _BY_POSITION, _BY_TITLE, _BY_SUBJECT = 0.45, 0.2, 0.2, 0.15
 
 
 @dataclass(slots=True, kw_only=True)
@@ -185,7 +187,12 @@ def salience(actors: list[Actor], tree: Tree, title: str | None) -> None:
             and any(fold(m.name) in folded_title for m in actor.mentions if m.kind == NAME)
         )
         subject = sum(is_agentive(tree, m) for m in actor.mentions) / len(actor.mentions)
-        score = 0.45 * frequency + 0.2 * position + 0.2 * in_title + 0.15 * subject
+        score = (
+            _BY_FREQUENCY * frequency
+            + _BY_POSITION * position
+            + _BY_TITLE * in_title
+            + _BY_SUBJECT * subject
+        )
         actor.salience = round(min(1.0, score), 3)
 
 

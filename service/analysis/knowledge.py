@@ -8,19 +8,14 @@ data file. Code never branches on the language.
 
 from __future__ import annotations
 
-import importlib.util
-import logging
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache, cached_property, lru_cache
-from pathlib import Path
 from typing import Any
-from xml.etree import ElementTree
 
+from service.analysis.general_lexicon import general_lexicon
 from service.analysis.language_data import read
-
-logger = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=65536)
@@ -110,38 +105,6 @@ def _longest_first(items: list[str]) -> tuple[str, ...]:
     return tuple(sorted({fold(i) for i in items}, key=len, reverse=True))
 
 
-def _package_file(package: str, name: str) -> Path | None:
-    spec = importlib.util.find_spec(package)  # locates without importing the package
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    path = Path(next(iter(spec.submodule_search_locations))) / name
-    return path if path.is_file() else None
-
-
-def _general_lexicon(source: dict[str, Any]) -> dict[str, float]:
-    """Word form -> polarity in [-1, 1] from an installed lexicon package."""
-    path = _package_file(source.get("package", ""), source.get("file", ""))
-    if path is None:
-        if source:
-            logger.warning("lexicon package %s is not installed", source.get("package"))
-        return {}
-    if source.get("format") == "vader":
-        table = {}
-        for line in path.read_text(encoding="utf-8").splitlines():
-            parts = line.split("\t")
-            if len(parts) >= 2 and " " not in parts[0]:
-                table[parts[0].casefold()] = max(-1.0, min(1.0, float(parts[1]) / 4))
-        return table
-    # textblob's XML format: <word form=... polarity=...>; trusted package data.
-    root = ElementTree.parse(path).getroot()
-    table = {}
-    for word in root.iter("word"):
-        polarity = float(word.get("polarity", "0"))
-        if polarity:
-            table[word.get("form", "").casefold()] = polarity
-    return table
-
-
 def _places(raw: dict[str, Any]) -> tuple[Place, ...]:
     out = []
     for kind, key in (("country", "countries"), ("organisation", "organisations")):
@@ -169,56 +132,78 @@ def knowledge(language: str) -> Knowledge:
     """Everything known of ``language``, read once per process; raises
     :class:`~service.analysis.language_data.LanguageDataError` naming a missing or
     malformed file."""
-    actors = read(language, "actors")
-    modifiers = read(language, "modifiers")
-    speech = read(language, "speech")
-    verbs = {
-        lemma: VerbFrame(
-            float(f["agent"]),
-            float(f["patient"]),
-            f["stance"],
-            float(f["strength"]),
-            f["target"],
-        )
-        for lemma, f in read(language, "verbs")["entries"].items()
-    }
-    sources = read(language, "sources")
-    neutral_in_news = {fold(w) for w in sources["neutral_in_news"]}
-    syntax = read(language, "syntax")
     return Knowledge(
         language=language,
-        titles=_longest_first(actors["titles"]),
-        articles=_longest_first(actors["articles"]),
-        noise=frozenset(fold(n) for n in actors["noise"]),
-        roles=_longest_first(actors["roles"]),
-        pronouns={k: frozenset(fold(p) for p in v) for k, v in actors["pronouns"].items()},
+        **_actor_words(read(language, "actors")),
+        **_modifiers(read(language, "modifiers")),
+        **_speech(read(language, "speech")),
+        **_syntax_words(read(language, "syntax")),
+        **_general(read(language, "sources"), f"{language}/sources.json"),
         valence={fold(k): float(v) for k, v in read(language, "valence")["entries"].items()},
-        general={
-            word: score
-            for word, score in _general_lexicon(sources["general"]).items()
-            if word not in neutral_in_news
-        },
-        verbs=verbs,
-        negators=frozenset(fold(n) for n in modifiers["negators"]),
-        intensifiers={
-            fold(k): float(v)
-            for k, v in {**modifiers["intensifiers"], **modifiers["diminishers"]}.items()
-        },
-        hedges={fold(k): float(v) for k, v in modifiers["hedges"].items()},
-        contrast=frozenset(fold(c) for c in modifiers["contrast"]),
-        shifters=frozenset(fold(s) for s in modifiers["shifters"]),
-        speech_verbs=frozenset(fold(v) for v in speech["verbs"]),
-        directives=frozenset(fold(v) for v in speech["directives"]),
+        verbs=_verbs(read(language, "verbs")),
         places=_places(read(language, "places")),
-        preps={
-            role: frozenset(fold(w) for w in words)
-            for role, words in syntax.items()
-            if role in ("recipient", "patient", "agent", "owner")
-        },
-        possessives=frozenset(fold(w) for w in syntax["possessives"]),
-        time_nouns=frozenset(fold(w) for w in syntax["time_nouns"]),
-        general_upos=frozenset(sources["general"]["upos"]),
     )
+
+
+def _verbs(raw: dict[str, Any]) -> dict[str, VerbFrame]:
+    return {
+        lemma: VerbFrame(
+            agent=float(f["agent"]),
+            patient=float(f["patient"]),
+            stance=f["stance"],
+            strength=float(f["strength"]),
+            target=f["target"],
+        )
+        for lemma, f in raw["entries"].items()
+    }
+
+
+def _folded(words: list[str]) -> frozenset[str]:
+    return frozenset(fold(w) for w in words)
+
+
+def _actor_words(raw: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "titles": _longest_first(raw["titles"]),
+        "articles": _longest_first(raw["articles"]),
+        "noise": _folded(raw["noise"]),
+        "roles": _longest_first(raw["roles"]),
+        "pronouns": {k: _folded(v) for k, v in raw["pronouns"].items()},
+    }
+
+
+def _modifiers(raw: dict[str, Any]) -> dict[str, Any]:
+    scalers = {**raw["intensifiers"], **raw["diminishers"]}
+    return {
+        "negators": _folded(raw["negators"]),
+        "intensifiers": {fold(k): float(v) for k, v in scalers.items()},
+        "hedges": {fold(k): float(v) for k, v in raw["hedges"].items()},
+        "contrast": _folded(raw["contrast"]),
+        "shifters": _folded(raw["shifters"]),
+    }
+
+
+def _speech(raw: dict[str, Any]) -> dict[str, Any]:
+    return {"speech_verbs": _folded(raw["verbs"]), "directives": _folded(raw["directives"])}
+
+
+def _syntax_words(raw: dict[str, Any]) -> dict[str, Any]:
+    roles = ("recipient", "patient", "agent", "owner")
+    return {
+        "preps": {role: _folded(words) for role, words in raw.items() if role in roles},
+        "possessives": _folded(raw["possessives"]),
+        "time_nouns": _folded(raw["time_nouns"]),
+    }
+
+
+def _general(raw: dict[str, Any], where: str) -> dict[str, Any]:
+    """The general lexicon, without the words that carry no judgement in news."""
+    neutral_in_news = _folded(raw["neutral_in_news"])
+    table = general_lexicon(raw["general"], where)
+    return {
+        "general": {w: score for w, score in table.items() if w not in neutral_in_news},
+        "general_upos": frozenset(raw["general"]["upos"]),
+    }
 
 
 def load_knowledge(languages: Iterable[str]) -> None:

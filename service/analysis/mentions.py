@@ -1,4 +1,5 @@
-"""Find the mentions of actors in a document: names, demonyms, role phrases, pronouns.
+"""Find the mentions of actors in a document: names and nationality words (role phrases and
+pronouns are :mod:`service.analysis.references`).
 
 Each finder reads the neutral model and the language knowledge; grouping them into actors
 is :mod:`service.analysis.actors`.
@@ -7,10 +8,9 @@ is :mod:`service.analysis.actors`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cache
 
 from service.analysis.knowledge import fold
-from service.analysis.syntax import AGENT, Tree, base
+from service.analysis.syntax import AGENT, Tree
 from service.document import AnnotatedDocument, Entity
 
 ACTOR_TYPES = frozenset({"person", "organisation", "gpe", "location"})
@@ -115,7 +115,6 @@ def name_mentions(doc: AnnotatedDocument, tree: Tree) -> list[Mention]:
         name = surface[_prefix_length(surface, kb.titles + kb.articles) :].strip(EDGE)
         if _is_noise(doc, tree, entity, name):
             continue
-        kind = entity.type
         if role is not None and start == entity.start:
             # A bare role phrase ("ministre russe des Affaires étrangères"): nominal.
             out.append(
@@ -130,39 +129,44 @@ def name_mentions(doc: AnnotatedDocument, tree: Tree) -> list[Mention]:
                     entity=index,
                 )
             )
-            continue
-        if role is not None:
-            kind = "person"
-        if _in_caption(doc.text, entity.start, kb.noise):
-            continue
-        head = tree.head_of(start, entity.end)
-        place = kb.place_of(name)
-        form = fold(name)
-        if (
-            place
-            and form in place.capitals
-            and not (head is not None and tree.role(head).kind == AGENT)
-        ):
-            place = None  # "à Kiev" is a city; "Moscou a répondu" is the state
-        kind_of = NAME if place is None or form in place.names else METONYM
-        if place is None and (place := kb.demonym_of(name)) is not None:
-            kind_of = DEMONYM  # "les Russes" stand for Russia
-        mention = Mention(
-            start=start,
-            end=entity.end,
-            sentence=entity.sentence,
-            name=name,
-            type=kind,
-            kind=kind_of,
-            head=head,
-            entity=index,
-            place=place.name if place else None,
-            place_kind=place.kind if place else None,
-        )
-        if role:
-            mention.roles.add(role)
-        out.append(mention)
+        elif not _in_caption(doc.text, entity.start, kb.noise):
+            out.append(_named(tree, index, entity, start, name, role))
     return out
+
+
+def _named(
+    tree: Tree, index: int, entity: Entity, start: int, name: str, role: str | None
+) -> Mention:
+    """A name, with the country or organisation it stands for when it is one: by name,
+    capital or metonym (a capital only when it acts), or by nationality word."""
+    kb = tree.kb
+    head = tree.head_of(start, entity.end)
+    place = kb.place_of(name)
+    form = fold(name)
+    if (
+        place
+        and form in place.capitals
+        and not (head is not None and tree.role(head).kind == AGENT)
+    ):
+        place = None  # "à Kiev" is a city; "Moscou a répondu" is the state
+    kind_of = NAME if place is None or form in place.names else METONYM
+    if place is None and (place := kb.demonym_of(name)) is not None:
+        kind_of = DEMONYM  # "les Russes" stand for Russia
+    mention = Mention(
+        start=start,
+        end=entity.end,
+        sentence=entity.sentence,
+        name=name,
+        type="person" if role is not None else entity.type,
+        kind=kind_of,
+        head=head,
+        entity=index,
+        place=place.name if place else None,
+        place_kind=place.kind if place else None,
+    )
+    if role:
+        mention.roles.add(role)
+    return mention
 
 
 def demonym_mentions(doc: AnnotatedDocument, tree: Tree, taken: set[int]) -> list[Mention]:
@@ -190,119 +194,6 @@ def demonym_mentions(doc: AnnotatedDocument, tree: Tree, taken: set[int]) -> lis
                 head=token.index,
                 place=place.name,
                 place_kind=place.kind,
-            )
-        )
-    return out
-
-
-def role_phrase(tree: Tree, first: int) -> tuple[str, int] | None:
-    """A role phrase starting at token ``first`` ("Premier ministre britannique"): its
-    folded text and the index after its last token."""
-    forms = tree.forms
-    start = first
-    # Adjectives may come first ("the Russian president", "British Prime Minister").
-    while (
-        start < min(len(forms), first + 2)
-        and tree.tokens[start].upos == "ADJ"
-        and forms[start] not in _roles_by_first_word(tree.kb.roles)
-    ):
-        start += 1
-    for role in _roles_by_first_word(tree.kb.roles).get(
-        forms[start] if start < len(forms) else "", ()
-    ):
-        words = role.split()
-        end = start + len(words)
-        if end > len(forms) or forms[start:end] != words:
-            continue
-        sentence = tree.tokens[first].sentence
-        while (
-            end < len(forms)
-            and tree.tokens[end].upos == "ADJ"
-            and tree.tokens[end].sentence == sentence
-        ):
-            end += 1
-        return " ".join(forms[first:end]), end
-    return None
-
-
-@cache
-def _roles_by_first_word(roles: tuple[str, ...]) -> dict[str, list[str]]:
-    """Roles indexed by their first word, longest first (the knowledge is immutable)."""
-    index: dict[str, list[str]] = {}
-    for role in roles:
-        index.setdefault(role.split()[0], []).append(role)
-    return index
-
-
-def roles_before(tree: Tree, mention: Mention) -> set[str]:
-    """Role phrases right before a name ("le président russe Vladimir Poutine")."""
-    if mention.head is None:
-        return set()
-    first = min(tree.tokens_in(mention.start, mention.end))
-    found = set()
-    for back in range(max(0, first - 6), first):
-        if tree.tokens[back].sentence != tree.tokens[first].sentence:
-            continue
-        hit = role_phrase(tree, back)
-        if hit and hit[1] == first:
-            found.add(hit[0])
-    return found
-
-
-def nominal_mentions(tree: Tree, taken: set[int]) -> list[Mention]:
-    """Definite role phrases not followed by a name ("le Premier ministre"), resolved later."""
-    determiners = {a.strip("' ") for a in tree.kb.articles}
-    out = []
-    for token in tree.tokens:
-        i = token.index
-        if i in taken or i == 0:
-            continue
-        before = tree.tokens[i - 1]
-        if before.upos != "DET" and fold(before.text) not in determiners:  # "au président"
-            continue
-        hit = role_phrase(tree, i)
-        if hit is None:
-            continue
-        phrase, end = hit
-        if end < len(tree.tokens) and tree.tokens[end].upos == "PROPN":
-            continue
-        last = tree.tokens[end - 1]
-        head = tree.head_of(token.start, last.end)
-        out.append(
-            Mention(
-                start=token.start,
-                end=last.end,
-                sentence=token.sentence,
-                name=phrase,
-                type="person",
-                kind=NOMINAL,
-                head=head,
-            )
-        )
-    return out
-
-
-def pronoun_mentions(tree: Tree, taken: set[int]) -> list[Mention]:
-    """Singular personal pronouns in subject position, resolved later (conservatively)."""
-    kb = tree.kb
-    singular = kb.pronouns.get("singular_masculine", frozenset()) | kb.pronouns.get(
-        "singular_feminine", frozenset()
-    )
-    out = []
-    for token in tree.tokens:
-        if token.index in taken or token.upos != "PRON" or fold(token.text) not in singular:
-            continue
-        if base(token.deprel) != "nsubj":
-            continue
-        out.append(
-            Mention(
-                start=token.start,
-                end=token.end,
-                sentence=token.sentence,
-                name=fold(token.text),
-                type="person",
-                kind=PRONOUN,
-                head=token.index,
             )
         )
     return out
