@@ -3,8 +3,8 @@
 A word counts for a mention only through the tree: the mention's modifiers and appositions,
 the verb it is the agent of (and the clauses that share that subject), what it undergoes as
 patient or recipient, the event noun it owns. Negation flips and dampens, intensifiers scale,
-hedges lower confidence, reported speech halves the weight, shifters ("stop", "arrêter")
-invert what they govern.
+hedges lower confidence, reported speech weighs less, shifters ("stop", "arrêter") invert what
+they govern; every weight is a named one of :data:`~service.analysis.evidence.WEIGHTS`.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ class Scorer:
     def _in_reported(self, start: int) -> bool:
         return any(a <= start < b for a, b in self.reported)
 
-    def word(self, i: int, link: Link, span: Span) -> Contribution | None:
+    def _word(self, i: int, link: Link, span: Span) -> Contribution | None:
         """A lexicon word, with its own negation and intensity, and the negations and
         shifters between it and ``link.top``; None for no word or one inside ``span``, the
         mention itself ("Premier ministre" is no evidence about the minister)."""
@@ -84,7 +84,7 @@ class Scorer:
             for i in self.tree.subtree(root, self.blocked - {skip}):
                 if i not in seen and i not in self.blocked:
                     seen.add(i)
-                    out.append(self.word(i, link, span))
+                    out.append(self._word(i, link, span))
         return out
 
     def _frame(
@@ -97,7 +97,7 @@ class Scorer:
             # portrays the killer, not the victim.
             if side != AGENT:
                 return None
-            return self.word(
+            return self._word(
                 predicate, Link(Kind.ITS_PREDICATE, W.its_predicate, top, hedge=hedge), span
             )
         value = frame.agent if side == AGENT else frame.patient
@@ -164,7 +164,7 @@ class Scorer:
             own = Link(Kind.ITS_ACTION, W.its_action, p)
             modifier = Link(Kind.ITS_ACTION, W.its_action_modifier, p)
             return [
-                self.word(p, own, span),
+                self._word(p, own, span),
                 *self._words(tree.children(p, "amod"), modifier, head, span),
             ]
         return []
@@ -174,7 +174,7 @@ class Scorer:
         kids = self.tree.children(p, "amod", "nmod", "acl", "advmod", "conj")
         modifier = Link(Kind.SAID_TO_BE, W.said_to_be_modifier, p)
         return [
-            self.word(p, Link(Kind.SAID_TO_BE, W.said_to_be, p), span),
+            self._word(p, Link(Kind.SAID_TO_BE, W.said_to_be, p), span),
             *self._words(kids, modifier, head, span),
         ]
 
