@@ -14,6 +14,8 @@ from service.analysis import language_data
 from service.analysis.general_lexicon import general_lexicon
 from service.analysis.knowledge import knowledge
 from service.analysis.language_data import DATA, KINDS, LanguageDataError, load, read
+from service.web.app import create_app
+from tests.conftest import base_settings
 
 LANGUAGES = language_data.languages()
 
@@ -82,3 +84,10 @@ def test_a_general_lexicon_that_is_not_installed_is_named():
     source = {"package": "no_such_lexicon", "file": "words.txt", "format": "vader", "upos": []}
     with pytest.raises(LanguageDataError, match=r"xx/sources\.json: the lexicon no_such_lexicon"):
         general_lexicon(source, "xx/sources.json")
+
+
+def test_knowledge_loads_with_the_app_not_on_the_first_request(spacy_registry):
+    # create_app is what a preloading gunicorn master runs before it forks the workers.
+    knowledge.cache_clear()
+    create_app(base_settings(), registry=spacy_registry)
+    assert knowledge.cache_info().currsize == len(spacy_registry.served()) == 2
