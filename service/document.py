@@ -50,13 +50,15 @@ class Sentence:
 
 @dataclass(slots=True)
 class Entity:
-    """A named-entity span with a neutral ``type`` and the engine's own ``label``."""
+    """A named-entity span with a neutral ``type`` and the engine's own ``label``;
+    ``canonical`` is the gazetteer's name for it, where the entity ruler knows it."""
 
     start: int
     end: int
     type: str
     label: str
     sentence: int
+    canonical: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from service.document import (
 from service.engines.base import EngineLoadError, neutral_type
 from service.engines.catalog import SpacyCandidate
 from service.engines.clearnlp import CLEARNLP_MARKERS, to_universal
+from service.engines.entity_ruler import load_ruler
 
 # Neutral processor -> spaCy components it needs (beyond the tokenizer).
 _COMPONENTS = {
@@ -47,7 +48,8 @@ _BATCH_SIZE = 4
 class SpacyEngine:
     """One spaCy pipeline for one language; thread-safe through a lock."""
 
-    def __init__(self, language: str, candidate: SpacyCandidate) -> None:
+    def __init__(self, language: str, candidate: SpacyCandidate, entity_ruler: bool = True) -> None:
+        """Load the pipeline and, unless ``entity_ruler`` is False, the language's gazetteer."""
         import spacy
 
         try:
@@ -65,7 +67,10 @@ class SpacyEngine:
         self._clearnlp = bool(parser_labels & CLEARNLP_MARKERS)
         model = f"{candidate.package} {nlp.meta['version']}"
         provided = {"tokenize", NER, POS, LEMMA, DEPPARSE}
-        self.info = EngineInfo("spacy", spacy.__version__, {p: model for p in sorted(provided)})
+        models = {p: model for p in sorted(provided)}
+        self.ner_labels = frozenset(nlp.get_pipe("ner").labels)
+        self.ruler = load_ruler(language, self.ner_labels, models) if entity_ruler else None
+        self.info = EngineInfo("spacy", spacy.__version__, models)
 
     def _components(self, processors: frozenset[str]) -> list[str]:
         wanted: set[str] = set()
@@ -79,7 +84,11 @@ class SpacyEngine:
         enable = self._components(processors)
         with self._lock, self._nlp.select_pipes(enable=enable):
             docs = list(self._nlp.pipe(texts, batch_size=_BATCH_SIZE))
-        return [self._convert(text, doc, processors) for text, doc in zip(texts, docs, strict=True)]
+        out = [self._convert(text, doc, processors) for text, doc in zip(texts, docs, strict=True)]
+        if self.ruler is not None and NER in processors:
+            for doc in out:
+                self.ruler.apply(doc)
+        return out
 
     def _convert(self, text: str, doc: Any, processors: frozenset[str]) -> AnnotatedDocument:
         """The neutral document of a spaCy doc. The whole text goes through spaCy at once

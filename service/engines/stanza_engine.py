@@ -27,6 +27,7 @@ from service.document import (
 )
 from service.engines.base import EngineLoadError, neutral_type
 from service.engines.catalog import stanza_missing_files, stanza_processors
+from service.engines.entity_ruler import load_ruler
 from service.engines.segments import segments
 
 # Neutral processor -> Stanza processors it needs; Stanza's lemma and depparse read POS.
@@ -47,7 +48,10 @@ logger = logging.getLogger(__name__)
 class StanzaEngine:
     """One Stanza pipeline for one language; thread-safe through a lock."""
 
-    def __init__(self, language: str, resources_dir: Path, torch_threads: int = 1) -> None:
+    def __init__(
+        self, language: str, resources_dir: Path, torch_threads: int = 1, entity_ruler: bool = True
+    ) -> None:
+        """Load the models and, unless ``entity_ruler`` is False, the language's gazetteer."""
         processors = stanza_processors(resources_dir, language)
         missing = stanza_missing_files(resources_dir, language)
         if processors is None or missing:
@@ -74,7 +78,11 @@ class StanzaEngine:
         self.language = language
         self._loaded = set(self._pipeline.processors)
         self._lock = threading.Lock()
-        self.info = EngineInfo("stanza", stanza.__version__, dict(sorted(processors.items())))
+        models = dict(sorted(processors.items()))
+        ner = self._pipeline.processors.get("ner")
+        self.ner_labels = frozenset(ner.get_known_tags() if ner is not None else ())
+        self.ruler = load_ruler(language, self.ner_labels, models) if entity_ruler else None
+        self.info = EngineInfo("stanza", stanza.__version__, models)
 
     def provides(self) -> frozenset[str]:
         """Neutral processors this pipeline can run."""
@@ -98,6 +106,8 @@ class StanzaEngine:
             document = AnnotatedDocument(text, self.language, self.info, processors=done)
             for offset, _ in piece:
                 append(document, offset, next(parsed))
+            if self.ruler is not None and NER in done:
+                self.ruler.apply(document)
             out.append(document)
         return out
 
