@@ -56,6 +56,13 @@ class _Match:
     entry: GazetteerEntry
 
 
+def _in_compound(text: str, start: int, end: int) -> bool:
+    """True for a name inside a hyphenated word ("pro-Beijing", "Apple-backed"): the word
+    is not the name."""
+    before = start >= 2 and text[start - 1] == "-" and text[start - 2].isalnum()
+    return before or (text[end : end + 1] == "-" and text[end + 1 : end + 2].isalnum())
+
+
 def engine_labels(ner_labels: Collection[str]) -> dict[str, str]:
     """Gazetteer type -> the label an engine with these NER labels uses for it."""
     return {t: _ONTONOTES.get(t, t) if _ONTONOTES.get(t) in ner_labels else t for t in COARSE}
@@ -126,7 +133,7 @@ class EntityRuler:
                 entry = names.get(surface_key(text[start:end]))
                 if entry is not None:
                     found = _Match(start, end, first.sentence, entry)
-            if found is not None:
+            if found is not None and not _in_compound(text, found.start, found.end):
                 reached = found.end
                 yield found
 
