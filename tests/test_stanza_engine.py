@@ -15,6 +15,7 @@ from service import create_app
 from service.document import ALL_PROCESSORS, NER, TOKENIZE, EngineInfo
 from service.engines import EngineRegistry
 from service.engines.catalog import stanza_available, stanza_missing_files
+from service.engines.gazetteer_data import gazetteer
 from service.engines.stanza_engine import StanzaEngine, convert
 from tests.conftest import ROOT, base_settings
 from tests.contract import check
@@ -71,6 +72,21 @@ def test_english_engine_gives_sentence_sentiment_and_batches(tiny_resources):
     assert all(s.sentiment in (-1.0, 0.0, 1.0) for s in first.sentences + second.sentences)
 
 
+def test_the_entity_ruler_runs_behind_stanza_too(tiny_resources):
+    text = ["NATO supports Ukraine against Russia."]
+    engine = StanzaEngine("en", tiny_resources)
+    assert engine.info.models["gazetteer"] == gazetteer("en").label
+    (doc,) = engine.annotate(text, ALL_PROCESSORS)
+    assert [e.canonical for e in doc.entities] == [
+        "North Atlantic Treaty Organization",
+        "Ukraine",
+        "Russia",
+    ]
+    raw = StanzaEngine("en", tiny_resources, entity_ruler=False)
+    assert "gazetteer" not in raw.info.models
+    assert [e.canonical for e in raw.annotate(text, ALL_PROCESSORS)[0].entities] == [None] * 3
+
+
 def test_entities_only_skips_the_parser(tiny_resources):
     engine = StanzaEngine("fr", tiny_resources)
     (doc,) = engine.annotate(
@@ -112,7 +128,10 @@ def test_service_prefers_stanza_where_its_models_are_on_disk(stanza_registry):
     assert body["engine"] == {
         "name": "stanza",
         "version": body["engine"]["version"],
-        "models": {p: "tiny" for p in ("depparse", "lemma", "ner", "pos", "tokenize")},
+        "models": {
+            **{p: "tiny" for p in ("depparse", "lemma", "ner", "pos", "tokenize")},
+            "gazetteer": gazetteer("fr").label,
+        },
     }
     assert {a["name"] for a in body["actors"]} >= {"Antony Blinken", "Sergueï Lavrov"}
     assert "Genève" in {e["text"] for e in body["entities"]}
