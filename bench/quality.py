@@ -1,4 +1,5 @@
-"""Quality figures: NewsMTSC target sentiment and the seed article's gold reading.
+"""Quality figures: NewsMTSC target sentiment, the seed article's gold reading and entity
+F1 on public NER data (bench/ner_eval.py).
 
     python bench/quality.py [--shared ../shared] [--split dev]
 
@@ -22,6 +23,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from ner_eval import public_ner  # noqa: E402
 
 from service.analysis.knowledge import fold  # noqa: E402
 from service.cache import MemoryCache  # noqa: E402
@@ -169,6 +172,7 @@ def main() -> int:
         "engines": {s.language: s.models.get("ner") for s in registry.statuses()},
         "newsmtsc": newsmtsc(service, args.shared / "eval/newsmtsc" / f"rw-{args.split}.jsonl"),
         "seed": seed(service, args.shared / "eval/seed-gold.json"),
+        "public_ner": public_ner(service),
     }
     print(json.dumps(report, ensure_ascii=False, indent=2))
     return 0

@@ -232,3 +232,16 @@ def test_a_name_listed_twice_or_a_bad_type_is_refused_naming_the_file(tmp_path: 
         parse(json.dumps(data).encode(), "fr", "fr.json")
     with pytest.raises(GazetteerError, match="not valid JSON"):
         parse(b"{", "fr", "fr.json")
+
+
+@pytest.mark.parametrize("name", ["en-gum-news.jsonl", "fr-europeana-bnf.jsonl"])
+def test_the_public_ner_data_of_make_eval_is_well_formed(name):
+    path = Path(__file__).resolve().parents[1] / "bench" / "data" / "ner" / name
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) >= 400
+    assert len({r["id"] for r in rows}) == len(rows)
+    for row in rows:
+        for start, end, kind in row["entities"]:
+            assert kind in {"PER", "ORG", "LOC"}
+            span = row["text"][start:end]
+            assert span and span == span.strip() and 0 <= start < end <= len(row["text"])
