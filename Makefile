@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 #   make install TORCH_INDEX=https://download.pytorch.org/whl/cpu
 TORCH_INDEX ?=
 
-.PHONY: install run test lint format clean eval load faults bench
+.PHONY: install run test lint format clean eval load faults abuse bench
 
 install: $(STAMP)
 
@@ -50,6 +50,9 @@ load: install
 
 faults: install
 	$(BIN)/python bench/faults.py
+
+abuse: install
+	$(BIN)/python bench/abuse.py
 
 bench: install
 	$(BIN)/python bench/performance.py

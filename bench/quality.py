@@ -13,6 +13,7 @@ reporting.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import platform
 import sys
@@ -38,7 +39,7 @@ LABELS = {"positive": 1, "negative": -1, "neutral": 0, "mixed": 0}
 
 def enricher(languages: tuple[str, ...]) -> tuple[Enricher, EngineRegistry]:
     """The production enrichment path with a throwaway cache, and its engines."""
-    settings = Settings.from_env().replace(languages=languages)
+    settings = dataclasses.replace(Settings.from_env(), languages=languages)
     registry = EngineRegistry(settings)
     registry.start(background=False)
     return Enricher(settings, registry, MemoryCache(0, 1), LanguageDetector()), registry

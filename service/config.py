@@ -12,6 +12,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 ENGINE_CHOICES = ("auto", "stanza", "spacy")
+MAX_BATCH_DOCUMENTS = 1000
 
 
 class SettingsError(ValueError):
@@ -79,7 +80,10 @@ class Settings:
     redis_timeout_seconds: float = 0.25
     max_text_chars: int = 200_000
     max_body_bytes: int = 8 * 1024 * 1024
+    max_text_tokens: int = 50_000
     max_batch_documents: int = 32
+    max_batch_chars: int = 200_000
+    read_timeout_seconds: float = 20.0
     request_timeout_seconds: float = 60.0
     torch_threads: int = 1
     log_level: str = "INFO"
@@ -97,6 +101,10 @@ class Settings:
         engine = _str(env, "SERVICE_ENGINE", cls.engine).lower()
         if engine not in ENGINE_CHOICES:
             raise SettingsError(f"SERVICE_ENGINE must be one of {ENGINE_CHOICES}, got {engine!r}")
+        batch = _int(env, "MAX_BATCH_DOCUMENTS", cls.max_batch_documents, 1)
+        if batch > MAX_BATCH_DOCUMENTS:
+            # The JSON reader's bound on any list (service/web/body.py) lies above it.
+            raise SettingsError(f"MAX_BATCH_DOCUMENTS must be <= {MAX_BATCH_DOCUMENTS}")
         return cls(
             host=_str(env, "SERVICE_HOST", cls.host),
             port=_int(env, "PORT", cls.port, minimum=1),
@@ -112,7 +120,10 @@ class Settings:
             redis_timeout_seconds=_float(env, "REDIS_TIMEOUT_SECONDS", cls.redis_timeout_seconds),
             max_text_chars=_int(env, "MAX_TEXT_CHARS", cls.max_text_chars, minimum=1),
             max_body_bytes=_int(env, "MAX_BODY_BYTES", cls.max_body_bytes, minimum=1024),
-            max_batch_documents=_int(env, "MAX_BATCH_DOCUMENTS", cls.max_batch_documents, 1),
+            max_text_tokens=_int(env, "MAX_TEXT_TOKENS", cls.max_text_tokens, minimum=1),
+            max_batch_documents=batch,
+            max_batch_chars=_int(env, "MAX_BATCH_CHARS", cls.max_batch_chars, minimum=1),
+            read_timeout_seconds=_float(env, "READ_TIMEOUT_SECONDS", cls.read_timeout_seconds),
             request_timeout_seconds=_float(
                 env, "REQUEST_TIMEOUT_SECONDS", cls.request_timeout_seconds
             ),
@@ -140,9 +151,3 @@ class Settings:
             f"{f.name}={hidden.get(f.name, getattr(self, f.name))!r}" for f in fields(self)
         )
         return f"Settings({shown})"
-
-    def replace(self, **changes: object) -> Settings:
-        """Return a copy with some fields changed (used by tests and the CLI)."""
-        values = {f.name: getattr(self, f.name) for f in fields(self)}
-        values.update(changes)
-        return Settings(**values)  # type: ignore[arg-type]

@@ -5,13 +5,15 @@ This is the one domain entry point the web layer and the CLI call. It knows noth
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 
 from service import activity
+from service.admission import Admission, OverloadedError
 from service.analysis import (
     ANALYSIS_VERSION,
     DEFAULT_SECTIONS,
@@ -26,8 +28,16 @@ from service.cache.flight import SingleFlight
 from service.config import Settings
 from service.document import AnnotatedDocument
 from service.engines import Engine, EngineRegistry
+from service.engines.view import engine_view, token_estimate
 from service.language import LanguageDetector
-from service.metrics import CHARACTERS, DOCUMENTS, ENGINE_SECONDS
+from service.metrics import ABANDONED, CHARACTERS, DOCUMENTS, ENGINE_SECONDS
+
+# Says whether the client has gone (the web layer's check of its socket).
+Gone = Callable[[], bool]
+# How often a request whose client may go checks for it while its answer is computed.
+_POLL = 0.25
+# spaCy's batch size here (service/engines/spacy_engine.py): no slower in calls of this size.
+_DOCUMENTS_PER_CALL = 4
 
 
 class BudgetExceededError(TimeoutError):
@@ -40,12 +50,22 @@ class BudgetExceededError(TimeoutError):
 
 
 class TextTooLongError(ValueError):
-    """The text is longer than the configured limit."""
+    """The text is longer than the configured limit, in characters or in (estimated)
+    tokens, what the engine's work grows with."""
 
-    def __init__(self, length: int, limit: int) -> None:
-        super().__init__(f"the text has {length} characters; the limit is {limit}")
+    def __init__(self, length: int, limit: int, unit: str = "characters") -> None:
+        super().__init__(f"the text has {length} {unit}; the limit is {limit}")
         self.length = length
         self.limit = limit
+        self.unit = unit
+
+
+class ClientGoneError(ConnectionError):
+    """Every client waiting for the answer went away; its engine work was dropped."""
+
+
+class _Cancelled(Exception):
+    """Raised inside the engine pool when the work's client has gone."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +97,7 @@ class _Job:
     confidence: float | None = None  # of the detection; None when the client named it
     engine: Engine | None = None
     processors: frozenset[str] = field(default_factory=frozenset)
+    view: str = ""  # the text as the engine sees it (service/engines/view.py)
 
 
 class Enricher:
@@ -100,6 +121,7 @@ class Enricher:
         # Engine work runs here, so that a request can give up waiting at its budget while
         # the computation finishes (and is cached) instead of holding the worker's thread.
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="engine")
+        self._admission = Admission(settings.request_timeout_seconds)
 
     def _prepare(self, request: EnrichRequest) -> _Job:
         """The job and its cache key, without detecting the language: a cached answer then
@@ -128,8 +150,13 @@ class Enricher:
         return _Job(request, key, processors=processors_for(include, bool(request.targets)))
 
     def _resolve(self, job: _Job) -> _Job:
-        """Detect the language (when not given) and pick the engine: only on a miss."""
+        """Detect the language (when not given), pick the engine and bound the engine's
+        work: only on a miss."""
         request = job.request
+        job.view = engine_view(request.text)
+        tokens = token_estimate(job.view)
+        if tokens > self._settings.max_text_tokens:
+            raise TextTooLongError(tokens, self._settings.max_text_tokens, "tokens")
         if request.language is None:
             job.language, job.confidence = self._detector.detect(
                 request.text, self._registry.served()
@@ -139,106 +166,147 @@ class Enricher:
         job.engine = self._registry.get(job.language)
         return job
 
-    def enrich(self, request: EnrichRequest) -> Answer:
-        """Enrich one document, from the cache when an identical answer is stored."""
+    def enrich(self, request: EnrichRequest, abandoned: Gone | None = None) -> Answer:
+        """Enrich one document, from the cache when an identical answer is stored.
+        ``abandoned`` says whether the client has gone (its work is then dropped)."""
         job = self._prepare(request)
         body, found = self._cache.get(job.key)
         if body is not None:
             return Answer(body, found)
         began = time.monotonic()
         self._resolve(job)
-        body, found = self._flight.run(job.key, lambda: self._bounded([job], began)[0], found)
+        body, found = self._flight.run(
+            job.key, lambda: self._bounded([job], began, abandoned)[0], found
+        )
         return Answer(body, found)
 
-    def enrich_many(self, requests: Sequence[EnrichRequest]) -> list[Answer | Exception]:
+    def enrich_many(
+        self, requests: Sequence[EnrichRequest], abandoned: Gone | None = None
+    ) -> list[Answer | Exception]:
         """Enrich several documents; each uncached group of one language and one option
-        set goes through its engine in a single call. A failing document yields its
-        exception in its slot instead of failing the others."""
+        set goes through its engine in a single call, through the single flight (so an
+        identical single request meanwhile waits for it, and it for one). A failing
+        document yields its exception in its slot instead of failing the others."""
         results: list[Answer | Exception] = []
         jobs: dict[str, _Job] = {}  # one per distinct uncached key
         pending: dict[str, list[int]] = {}  # key -> the slots waiting for its answer
+        firsts: dict[str, Lookup] = {}  # key -> what its first lookup found
         for i, request in enumerate(requests):
-            result = self._look_up(request, jobs)
-            if isinstance(result, tuple):
-                key, result = result
-                pending.setdefault(key, []).append(i)
+            result = self._look_up(request, jobs, firsts)
+            if isinstance(result, str):
+                pending.setdefault(result, []).append(i)
+                result = Answer(b"", firsts[result])
             results.append(result)
-        groups: dict[tuple[str, frozenset[str]], list[_Job]] = {}
+        groups: dict[tuple[str, frozenset[str]], list[str]] = {}
         for job in jobs.values():
-            groups.setdefault((job.language, job.processors), []).append(job)
+            groups.setdefault((job.language, job.processors), []).append(job.key)
         began = time.monotonic()
-        for group in groups.values():
-            self._fill(group, pending, results, began)
+        for keys in groups.values():
+            done = self._run_group([jobs[k] for k in keys], firsts, began, abandoned)
+            for key, outcome in done.items():
+                for i in pending[key]:
+                    results[i] = outcome
         return results
 
     def _look_up(
-        self, request: EnrichRequest, jobs: dict[str, _Job]
-    ) -> Answer | Exception | tuple[str, Answer]:
-        """A cached answer, the request's error, or (key, empty slot) for a job to run."""
+        self, request: EnrichRequest, jobs: dict[str, _Job], firsts: dict[str, Lookup]
+    ) -> Answer | Exception | str:
+        """A cached answer, the request's error, or the key of a job to run."""
         try:
             job = self._prepare(request)
+            body, found = self._cache.get(job.key)
+            if body is not None:
+                return Answer(body, found)
+            if job.key not in jobs:
+                jobs[job.key], firsts[job.key] = self._resolve(job), found
         except (TextTooLongError, LookupError, RuntimeError) as exc:
             return exc
-        body, found = self._cache.get(job.key)
-        if body is not None:
-            return Answer(body, found)
-        if job.key not in jobs:
-            try:
-                jobs[job.key] = self._resolve(job)
-            except (LookupError, RuntimeError) as exc:
-                return exc
-        return job.key, Answer(b"", found)
+        return job.key
 
-    def _fill(
+    def _run_group(
         self,
         group: list[_Job],
-        pending: dict[str, list[int]],
-        results: list[Answer | Exception],
+        firsts: dict[str, Lookup],
         began: float,
-    ) -> None:
-        """Run one group through its engine and fill the slots waiting for it; on a blown
-        budget every one of its slots gets the error."""
+        abandoned: Gone | None,
+    ) -> dict[str, Answer | Exception]:
+        """One group through the single flight and its engine: an answer per key, or on a
+        blown budget or a full queue the error for every key."""
+        by_key = {job.key: job for job in group}
         try:
-            done = self._bounded(group, began)
-        except BudgetExceededError as exc:
-            for job in group:
-                for i in pending[job.key]:
-                    results[i] = exc
-            return
-        for job, (body, stored) in zip(group, done, strict=True):
-            for i in pending[job.key]:
-                slot = results[i]
-                assert isinstance(slot, Answer)
-                slot.body = body
-                if not stored:
-                    slot.cache = Lookup.BYPASS
+            found = self._flight.run_many(
+                list(by_key),
+                lambda missing: self._bounded([by_key[k] for k in missing], began, abandoned),
+                firsts,
+            )
+        except (BudgetExceededError, OverloadedError) as exc:
+            return dict.fromkeys(by_key, exc)
+        return {key: Answer(body, lookup) for key, (body, lookup) in found.items()}
 
-    def _bounded(self, jobs: list[_Job], began: float) -> list[tuple[bytes, bool]]:
-        """Answers and whether each was stored, within what is left of the budget."""
+    def _bounded(
+        self, jobs: list[_Job], began: float, abandoned: Gone | None
+    ) -> list[tuple[bytes, bool]]:
+        """Answers and whether each was stored, within what is left of the budget. Work
+        the queue cannot finish in time is refused (:class:`OverloadedError`); work whose
+        client has gone is dropped (:class:`ClientGoneError`). Work past the budget goes on
+        and is cached: the client was told to retry."""
+        chars = sum(len(job.view) for job in jobs)
+        self._admission.admit(chars)
+        stop = threading.Event()
+        future = self._pool.submit(self._compute_and_store, jobs, stop, chars)
         budget = self._settings.request_timeout_seconds
-        future = self._pool.submit(self._compute_and_store, jobs)
-        try:
-            return future.result(timeout=max(0.0, budget - (time.monotonic() - began)))
-        except FutureTimeout as exc:
-            raise BudgetExceededError(budget) from exc
+        deadline = began + budget
+        while True:
+            left = max(0.0, deadline - time.monotonic())
+            try:
+                return future.result(timeout=left if abandoned is None else min(left, _POLL))
+            except FutureTimeout:
+                if abandoned is not None and abandoned():
+                    stop.set()
+                    raise ClientGoneError("the client went away") from None
+                if time.monotonic() >= deadline:
+                    raise BudgetExceededError(budget) from None
 
-    def _compute_and_store(self, jobs: list[_Job]) -> list[tuple[bytes, bool]]:
-        bodies = self._compute(jobs)
+    def _compute_and_store(
+        self, jobs: list[_Job], stop: threading.Event, chars: int
+    ) -> list[tuple[bytes, bool]]:
+        began, seconds = time.perf_counter(), None
+        try:
+            bodies = self._compute(jobs, stop)
+            seconds = time.perf_counter() - began
+        except _Cancelled as exc:
+            ABANDONED.labels(str(exc)).inc()
+            return []
+        finally:
+            self._admission.done(chars, seconds)
         return [
             (body, self._cache.set(job.key, body)) for job, body in zip(jobs, bodies, strict=True)
         ]
 
-    def _compute(self, jobs: list[_Job]) -> list[bytes]:
+    def _compute(self, jobs: list[_Job], stop: threading.Event) -> list[bytes]:
         engine = jobs[0].engine
         assert engine is not None  # resolved before any computation
+        if stop.is_set():
+            raise _Cancelled("queued")
         began = time.perf_counter()
+        docs: list[AnnotatedDocument] = []
         with activity.engine_call(len(jobs)):
-            docs = engine.annotate([job.request.text for job in jobs], jobs[0].processors)
+            # A few documents per engine call, so that work whose client has gone stops
+            # between calls (an engine cannot be interrupted inside one).
+            for first in range(0, len(jobs), _DOCUMENTS_PER_CALL):
+                if stop.is_set():
+                    raise _Cancelled("engine")
+                chunk = jobs[first : first + _DOCUMENTS_PER_CALL]
+                docs += engine.annotate([job.view for job in chunk], jobs[0].processors)
+        for job, doc in zip(jobs, docs, strict=True):
+            doc.text = job.request.text  # the engine read the view; answers quote the text
         engine_seconds = time.perf_counter() - began
         labels = (engine.info.name, jobs[0].language)
         ENGINE_SECONDS.labels(*labels).observe(engine_seconds)
         DOCUMENTS.labels(*labels).inc(len(jobs))
         CHARACTERS.labels(*labels).inc(sum(len(job.request.text) for job in jobs))
+        if stop.is_set():
+            raise _Cancelled("analysis")
         return [self._render(job, doc, engine_seconds) for job, doc in zip(jobs, docs, strict=True)]
 
     def _render(self, job: _Job, doc: AnnotatedDocument, engine_seconds: float) -> bytes:

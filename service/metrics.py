@@ -34,3 +34,12 @@ DOCUMENTS = Counter(
 CHARACTERS = Counter(
     "enrich_characters_total", "Characters run through the engine.", ["engine", "language"]
 )
+SHED = Counter(
+    "enrich_shed_total",
+    "Requests refused with 503 overloaded: the engine queue could not finish them in time.",
+)
+ABANDONED = Counter(
+    "enrich_abandoned_total",
+    "Engine work dropped because every client waiting for it had gone, by stage.",
+    ["stage"],
+)

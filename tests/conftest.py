@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import socket
@@ -37,7 +38,9 @@ def sample_text() -> str:
 
 def base_settings(**changes: object) -> Settings:
     """Defaults as a user gets them, with no Stanza models and no Redis."""
-    return Settings.from_env({}).replace(**{"stanza_resources_dir": EMPTY_STANZA, **changes})
+    return dataclasses.replace(
+        Settings.from_env({}), **{"stanza_resources_dir": EMPTY_STANZA, **changes}
+    )
 
 
 @pytest.fixture(scope="session")

@@ -79,3 +79,25 @@ def test_models_download_fails_clearly_without_internet(tmp_path):
         return
     assert "could not download: fr" in result.stderr
     assert "copy a STANZA_RESOURCES_DIR" in result.stderr
+
+
+def test_enrich_detects_among_the_served_languages_like_the_api():
+    # py3langid alone guesses Finnish for this; the API and the CLI pick English.
+    result = _run("enrich", "-", stdin="Joe Biden spoke.")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["language"] == "en"
+
+
+def test_enrich_a_missing_file_is_one_line_not_a_traceback():
+    result = _run("enrich", "/nonexistent/article.txt")
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "error: cannot read /nonexistent/article.txt: No such file or directory"
+    )
+
+
+def test_enrich_an_unknown_section_is_a_usage_error():
+    result = _run("enrich", "-", "--include", "entities,bogus", stdin="Joe Biden spoke.")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "unknown section(s) 'bogus'; choose from actors," in result.stderr

@@ -3,6 +3,9 @@ and the service keeps answering; plus property-based requests generated from ope
 
 from __future__ import annotations
 
+import time
+
+import orjson
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
@@ -124,3 +127,79 @@ def test_generated_requests_never_5xx_and_match_the_contract(app):
             case.call_and_validate(excluded_checks=[positive_data_acceptance])
 
         exercise()
+
+
+def test_a_million_item_list_is_refused_before_it_is_walked(client):
+    body = orjson.dumps({"text": "a b", "options": {"include": ["x"] * 1_000_000}})
+    began = time.monotonic()
+    response = client.post("/v1/enrich", data=body, content_type="application/json")
+    problem = check(response, "/v1/enrich")
+    assert time.monotonic() - began < 5
+    assert response.status_code == 422 and len(response.data) < 500
+    assert problem["errors"] == {"options": {"include": ["At most 10 items; got 1000000."]}}
+
+
+def test_a_million_unknown_keys_are_counted_not_listed(client):
+    options = {f"k{i}": 1 for i in range(300_000)}
+    response = client.post("/v1/enrich", json={"text": "a b", "options": options})
+    problem = check(response, "/v1/enrich")
+    assert response.status_code == 422 and len(response.data) < 1000
+    assert problem["errors"]["options"]["_schema"] == ["299995 more unknown fields."]
+
+
+def test_many_invalid_fields_make_a_small_summarised_problem(client):
+    data = {"text": 1, "language": 1, "id": 1, "title": 1, "options": {"targets": [1] * 20}}
+    problem = check(client.post("/v1/enrich", json=data), "/v1/enrich")
+    assert set(problem["errors"]) == {"text", "language", "id", "title", "options"}
+    targets = problem["errors"]["options"]["targets"]
+    assert list(targets) == [*map(str, range(16)), "_more"]  # 20 messages at most
+    assert targets["_more"] == "4 more fields with errors"
+
+
+def test_duplicate_json_keys_are_refused(client):
+    response = client.post(
+        "/v1/enrich",
+        data=b'{"text": "Joe Biden parle.", "language": "fr", "text": "Autre chose."}',
+        content_type="application/json",
+    )
+    problem = check(response, "/v1/enrich")
+    assert response.status_code == 400 and "'text'" in problem["detail"]
+
+
+def test_text_plain_in_a_declared_charset_is_decoded(client):
+    text = "Emmanuel Macron a reçu Olaf Scholz à l'Élysée."
+    response = client.post(
+        "/v1/enrich?language=fr",
+        data=text.encode("iso-8859-1"),
+        content_type="text/plain; charset=iso-8859-1",
+    )
+    body = check(response, "/v1/enrich")
+    assert response.status_code == 200
+    assert {e["text"] for e in body["entities"]} >= {"Emmanuel Macron", "Olaf Scholz"}
+    unknown = client.post(
+        "/v1/enrich", data=b"Joe Biden", content_type="text/plain; charset=klingon"
+    )
+    assert check(unknown, "/v1/enrich")["status"] == 415
+
+
+def test_text_with_more_tokens_than_the_limit_is_413(spacy_registry):
+    from service import create_app
+    from tests.conftest import base_settings
+
+    client = create_app(base_settings(max_text_tokens=500), registry=spacy_registry).test_client()
+    response = client.post("/v1/enrich", json={"text": "a! " * 400, "language": "fr"})
+    problem = check(response, "/v1/enrich")
+    assert response.status_code == 413 and problem["type"].endswith(":text-too-long")
+    assert problem["unit"] == "tokens" and problem["length"] == 800 and problem["limit"] == 500
+
+
+def test_a_batch_over_its_character_budget_is_413_before_validation(spacy_registry):
+    from service import create_app
+    from tests.conftest import base_settings
+
+    client = create_app(base_settings(max_batch_chars=1000), registry=spacy_registry).test_client()
+    documents = [{"text": "Joe Biden parle. " * 20}, {"text": "x" * 700, "bogus": 1}]
+    response = client.post("/v1/enrich/batch", json={"documents": documents})
+    problem = check(response, "/v1/enrich/batch")
+    assert response.status_code == 413 and problem["limit"] == 1000
+    assert "1040 characters" in problem["detail"]

@@ -116,3 +116,11 @@ def test_over_budget_in_a_batch_fails_only_the_slow_slots(spacy_registry, sample
     assert results[0]["error"]["type"].endswith(":timeout")
     assert results[1]["error"]["status"] == 422
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR], "not an error to log"
+
+
+def test_a_refused_key_still_gets_a_request_id(locked):
+    response = locked.post("/v1/enrich", json={"text": "Joe Biden parle."})
+    assert response.status_code == 401
+    assert len(response.headers["X-Request-ID"]) == 32
+    echoed = locked.post("/v1/enrich", json={"text": "x"}, headers={"X-Request-ID": "r-401"})
+    assert echoed.headers["X-Request-ID"] == "r-401"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 from marshmallow import (
     RAISE,
@@ -11,6 +11,7 @@ from marshmallow import (
     ValidationError,
     fields,
     post_load,
+    pre_load,
     validate,
     validates_schema,
 )
@@ -40,11 +41,44 @@ def _article_text(value: str) -> None:
         raise ValidationError("Looks like HTML markup; send the article's text, not the page.")
 
 
-class SpanSchema(Schema):
-    """A target given as a character span of the text."""
+# The longest lists a request may hold (openapi.yaml says the same as maxItems).
+MAX_INCLUDE = 10
+MAX_TARGETS = 20
+_NAMED = 5  # unknown keys named in an error; the others are counted
+
+
+class BoundedSchema(Schema):
+    """A schema that checks sizes before marshmallow walks the data, so that a huge list
+    or object costs one length check, not a message per item: unknown keys (a few are
+    named) and the length of the list fields in :attr:`MAX_ITEMS`."""
+
+    MAX_ITEMS: ClassVar[dict[str, int]] = {}
 
     class Meta:
         unknown = RAISE
+
+    @pre_load
+    def _bounded(self, data: Any, **_: Any) -> Any:
+        if not isinstance(data, dict):
+            return data  # the schema says what it should be
+        unknown = [key for key in data if key not in self.fields]
+        if unknown:
+            errors: dict[str, Any] = {str(k): ["Unknown field."] for k in unknown[:_NAMED]}
+            if len(unknown) > _NAMED:
+                errors["_schema"] = [f"{len(unknown) - _NAMED} more unknown fields."]
+            raise ValidationError(errors)
+        too_long = {
+            name: [f"At most {limit} items; got {len(data[name])}."]
+            for name, limit in self.MAX_ITEMS.items()
+            if isinstance(data.get(name), list) and len(data[name]) > limit
+        }
+        if too_long:
+            raise ValidationError(too_long)
+        return data
+
+
+class SpanSchema(BoundedSchema):
+    """A target given as a character span of the text."""
 
     start = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
     end = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
@@ -68,25 +102,21 @@ class TargetField(fields.Field):
         raise ValidationError("A target is a name (string) or a span {start, end}.")
 
 
-class OptionsSchema(Schema):
+class OptionsSchema(BoundedSchema):
     """``options``: what the answer includes, and about what."""
 
-    class Meta:
-        unknown = RAISE
+    MAX_ITEMS: ClassVar[dict[str, int]] = {"include": MAX_INCLUDE, "targets": MAX_TARGETS}
 
     include = fields.List(
         fields.String(validate=validate.OneOf(sorted(SECTIONS))),
         validate=validate.Length(min=1),
     )
-    targets = fields.List(TargetField(), validate=validate.Length(min=1, max=20))
+    targets = fields.List(TargetField(), validate=validate.Length(min=1))
     scope = fields.String(validate=validate.OneOf(SCOPES))
 
 
-class EnrichSchema(Schema):
+class EnrichSchema(BoundedSchema):
     """One document: ``{text, language?, id?, title?, options?}``."""
-
-    class Meta:
-        unknown = RAISE
 
     text = fields.String(required=True, validate=_article_text)
     language = fields.String(
@@ -128,12 +158,9 @@ class EnrichSchema(Schema):
         )
 
 
-class BatchSchema(Schema):
+class BatchSchema(BoundedSchema):
     """``{documents: [...]}``; each document is validated on its own, so one bad document
-    fails only its slot."""
-
-    class Meta:
-        unknown = RAISE
+    fails only its slot (the route checks the batch's size before this schema)."""
 
     documents = fields.List(fields.Raw(), required=True, validate=validate.Length(min=1))
 
