@@ -20,8 +20,9 @@ bind = f"{settings.host}:{settings.port}"
 workers = settings.workers
 # Threads let a worker answer cache hits, health and metrics while another thread waits on
 # the engine (engines serialise their own calls with a lock). The class is gthread, except
-# that a worker whose engine is busy lets an idle sibling accept new connections first
-# (service/web/gunicorn_worker.py says why).
+# that its event loop reads each whole request before a thread takes it (a slow client
+# holds no thread; 408 past READ_TIMEOUT_SECONDS), and that a worker whose engine is busy
+# lets an idle sibling accept new connections first (service/web/gunicorn_worker.py says why).
 worker_class = "service.web.gunicorn_worker.BalancedThreadWorker"
 threads = settings.threads
 

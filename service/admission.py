@@ -1,9 +1,11 @@
 """Load shedding: engine work this process cannot finish within the request budget is
 refused up front (503 ``overloaded``) instead of queued.
 
-The queue is measured in characters, and turned into seconds with the rate this process's
-engines have shown (characters per second of engine and analysis work, a moving average;
-:data:`PRIOR_CHARS_PER_SECOND` until the first measurement). Work is admitted while the
+The queue is measured in tokens (service/engines/view.py's estimate of what the engine
+reads, what its work grows with: a text whose runs were blanked costs little however long),
+and turned into seconds with the rate this process's engines have shown (tokens per second
+of engine and analysis work, a moving average; :data:`PRIOR_TOKENS_PER_SECOND` until the
+first measurement). Work is admitted while the
 queue ahead of it, plus itself, fits in the budget; an idle process admits anything (the
 text limits bound it), so that every text the limits allow can be answered.
 """
@@ -15,9 +17,11 @@ import threading
 
 from service.metrics import SHED
 
-# spaCy's small pipelines did 10,000-40,000 characters a second here; Stanza fewer. Low, so
-# that a new worker flooded before its first answer refuses rather than over-commits.
-PRIOR_CHARS_PER_SECOND = 5_000.0
+# spaCy's small pipelines did 2,000-8,000 tokens a second here; Stanza fewer. Low, so that a
+# new worker flooded before its first answer refuses rather than over-commits.
+PRIOR_TOKENS_PER_SECOND = 1_000.0
+# Smaller jobs say more of per-call overheads than of the rate.
+_MEASURED_FROM = 200
 _SMOOTHING = 0.3
 
 
@@ -38,24 +42,24 @@ class Admission:
     def __init__(self, budget_seconds: float) -> None:
         self._budget = budget_seconds
         self._lock = threading.Lock()
-        self._queued = 0  # characters admitted and not yet done
-        self._rate = PRIOR_CHARS_PER_SECOND
+        self._queued = 0  # tokens admitted and not yet done
+        self._rate = PRIOR_TOKENS_PER_SECOND
 
-    def admit(self, chars: int) -> None:
-        """Count ``chars`` of new work in, or raise :class:`OverloadedError`."""
+    def admit(self, tokens: int) -> None:
+        """Count ``tokens`` of new work in, or raise :class:`OverloadedError`."""
         with self._lock:
             ahead = self._queued / self._rate
-            if self._queued and ahead + chars / self._rate > self._budget:
+            if self._queued and ahead + tokens / self._rate > self._budget:
                 SHED.inc()
                 raise OverloadedError(ahead, self._budget)
-            self._queued += chars
+            self._queued += tokens
 
-    def done(self, chars: int, seconds: float | None) -> None:
+    def done(self, tokens: int, seconds: float | None) -> None:
         """Count admitted work out; ``seconds`` it took when it ran (None: dropped)."""
         with self._lock:
-            self._queued -= chars
-            if seconds and chars >= 1000:  # tiny texts say more of overheads than of rate
-                rate = chars / seconds
+            self._queued -= tokens
+            if seconds and tokens >= _MEASURED_FROM:
+                rate = tokens / seconds
                 self._rate += _SMOOTHING * (rate - self._rate)
 
     def queued_seconds(self) -> float:

@@ -98,6 +98,7 @@ class _Job:
     engine: Engine | None = None
     processors: frozenset[str] = field(default_factory=frozenset)
     view: str = ""  # the text as the engine sees it (service/engines/view.py)
+    tokens: int = 0  # its token estimate: what the engine's work grows with
 
 
 class Enricher:
@@ -154,9 +155,9 @@ class Enricher:
         work: only on a miss."""
         request = job.request
         job.view = engine_view(request.text)
-        tokens = token_estimate(job.view)
-        if tokens > self._settings.max_text_tokens:
-            raise TextTooLongError(tokens, self._settings.max_text_tokens, "tokens")
+        job.tokens = token_estimate(job.view)
+        if job.tokens > self._settings.max_text_tokens:
+            raise TextTooLongError(job.tokens, self._settings.max_text_tokens, "tokens")
         if request.language is None:
             job.language, job.confidence = self._detector.detect(
                 request.text, self._registry.served()
@@ -250,10 +251,10 @@ class Enricher:
         the queue cannot finish in time is refused (:class:`OverloadedError`); work whose
         client has gone is dropped (:class:`ClientGoneError`). Work past the budget goes on
         and is cached: the client was told to retry."""
-        chars = sum(len(job.view) for job in jobs)
-        self._admission.admit(chars)
+        work = sum(job.tokens for job in jobs)
+        self._admission.admit(work)
         stop = threading.Event()
-        future = self._pool.submit(self._compute_and_store, jobs, stop, chars)
+        future = self._pool.submit(self._compute_and_store, jobs, stop, work)
         budget = self._settings.request_timeout_seconds
         deadline = began + budget
         while True:
@@ -268,7 +269,7 @@ class Enricher:
                     raise BudgetExceededError(budget) from None
 
     def _compute_and_store(
-        self, jobs: list[_Job], stop: threading.Event, chars: int
+        self, jobs: list[_Job], stop: threading.Event, work: int
     ) -> list[tuple[bytes, bool]]:
         began, seconds = time.perf_counter(), None
         try:
@@ -278,7 +279,7 @@ class Enricher:
             ABANDONED.labels(str(exc)).inc()
             return []
         finally:
-            self._admission.done(chars, seconds)
+            self._admission.done(work, seconds)
         return [
             (body, self._cache.set(job.key, body)) for job, body in zip(jobs, bodies, strict=True)
         ]

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from service.admission import PRIOR_CHARS_PER_SECOND, Admission, OverloadedError
+from service.admission import PRIOR_TOKENS_PER_SECOND, Admission, OverloadedError
 
 
 def test_an_idle_process_admits_anything_then_sheds_what_cannot_finish():
     admission = Admission(budget_seconds=10)
-    too_big = int(PRIOR_CHARS_PER_SECOND * 30)
+    too_big = int(PRIOR_TOKENS_PER_SECOND * 30)
     admission.admit(too_big)  # idle: every text the limits allow can be answered
     with pytest.raises(OverloadedError) as refused:
         admission.admit(1000)
@@ -22,7 +22,7 @@ def test_the_rate_follows_what_the_engine_shows():
     admission = Admission(budget_seconds=10)
     for _ in range(20):
         admission.admit(100_000)
-        admission.done(100_000, seconds=1.0)  # 100,000 characters a second
+        admission.done(100_000, seconds=1.0)  # 100,000 tokens a second
     admission.admit(500_000)
     admission.admit(400_000)  # 5 s queued + 4 s: fits in 10 s
     with pytest.raises(OverloadedError):

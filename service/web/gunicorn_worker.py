@@ -103,7 +103,8 @@ class BalancedThreadWorker(ThreadWorker):
     def enqueue_req(self, conn: TConn) -> None:
         """Read the connection's next request in the event loop; a thread takes it once
         it is complete (gthread calls this for new and for kept-alive connections)."""
-        if getattr(conn, "request_ready", False):
+        if getattr(conn, "request_ready", False) or self.cfg.is_ssl:
+            # Ready, or TLS (terminated by the ingress here: the loop reads plain HTTP only).
             conn.request_ready = False
             super().enqueue_req(conn)
             return
