@@ -121,10 +121,10 @@ def test_include_tokens_gives_the_full_annotation(client):
     assert all(text[t["start"] : t["end"]] == t["text"] for t in tokens)
 
 
-def test_entities_only_runs_without_the_parser_and_keeps_the_same_entities(client, sample_text):
-    full = client.post("/v1/enrich", json={"text": sample_text}).get_json()
+def test_entities_only_runs_without_the_parser_and_keeps_the_same_entities(client, article_fr):
+    full = client.post("/v1/enrich", json={"text": article_fr}).get_json()
     light = client.post(
-        "/v1/enrich", json={"text": sample_text, "options": {"include": ["entities"]}}
+        "/v1/enrich", json={"text": article_fr, "options": {"include": ["entities"]}}
     ).get_json()
     assert "actors" not in light
     assert [(e["start"], e["end"]) for e in light["entities"]] == [
