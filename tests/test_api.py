@@ -121,10 +121,13 @@ def test_include_tokens_gives_the_full_annotation(client):
     assert all(text[t["start"] : t["end"]] == t["text"] for t in tokens)
 
 
-def test_entities_only_runs_without_the_parser_and_keeps_the_same_entities(client, article_fr):
-    full = client.post("/v1/enrich", json={"text": article_fr}).get_json()
+def test_entities_only_runs_without_the_parser_and_keeps_the_same_entities(client, sample_text):
+    # On the seed article. On samples/fr-peche-maquereau.txt the two differ: the entities-only
+    # answer has "Royaume-Uni" and "Jean-Marc Le Goff" (1377, 1766), which the full one
+    # drops (found while moving tests to samples/; reported, not fixed here).
+    full = client.post("/v1/enrich", json={"text": sample_text}).get_json()
     light = client.post(
-        "/v1/enrich", json={"text": article_fr, "options": {"include": ["entities"]}}
+        "/v1/enrich", json={"text": sample_text, "options": {"include": ["entities"]}}
     ).get_json()
     assert "actors" not in light
     assert [(e["start"], e["end"]) for e in light["entities"]] == [
