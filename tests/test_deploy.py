@@ -460,6 +460,36 @@ def test_dockerfile_copies_only_existing_unignored_files(instructions: list[Inst
     assert not problems, "\n".join(problems)
 
 
+def test_dockerignore_keeps_local_state_out() -> None:
+    """Virtualenvs, caches, version control and local model downloads never reach the build
+    context."""
+    patterns = dockerignore_patterns()
+    for path in (".venv", ".cache", ".git", "stanza_resources", "tests", "service/__pycache__"):
+        assert ignored_by(path, patterns), f".dockerignore lets {path} into the build context"
+
+
+def test_dockerfile_takes_its_sources_from_build_arguments(
+    instructions: list[Instruction],
+) -> None:
+    """No RUN names an index or a host: where the base image, the Python packages and torch
+    come from are build arguments, and Stanza's models (a host not every builder reaches)
+    are off unless asked for."""
+    arguments: dict[str, str] = {}
+    for instruction in instructions:
+        if instruction.keyword == "ARG":
+            name, _, default = instruction.arguments.partition("=")
+            arguments.setdefault(name, default.strip('"'))
+        if instruction.keyword == "RUN":
+            assert not re.search(r"https?://", instruction.arguments), (
+                f"line {instruction.line}: a URL in RUN; make it a build argument"
+            )
+    assert {"BASE_IMAGE", "PIP_INDEX_URL", "TORCH_INDEX_URL", "PIP_CERT"} <= set(arguments)
+    assert arguments["STANZA_LANGUAGES"] == ""
+    bases = [i.arguments.split()[0] for i in instructions if i.keyword == "FROM"]
+    # Both stages that run Python start from the same, configurable base.
+    assert bases.count("${BASE_IMAGE}") == 2, bases
+
+
 def test_dockerfile_runs_gunicorn_on_the_app_factory(instructions: list[Instruction]) -> None:
     """The image's command is gunicorn with the project's config on ``service:create_app()``."""
     final = stages(instructions)[-1]
