@@ -5,7 +5,7 @@
 #   make image                  # builds it with the machine's builder (container/build-image.sh)
 #   docker build -t news-enrich:0.1.0 .                                  # spaCy engine only
 #   docker build --build-arg STANZA_LANGUAGES="fr en" -t news-enrich:0.1.0-stanza .
-#   docker run --rm --read-only --tmpfs /tmp -p 8080:8080 --stop-timeout 80 news-enrich:0.1.0
+#   docker run --rm --read-only --tmpfs /tmp -p 8080:8080 --stop-timeout 95 news-enrich:0.1.0
 #
 # Build arguments (where things come from; nothing here hard-codes an index that only some
 # builders reach):
