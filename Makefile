@@ -6,8 +6,11 @@ STAMP  := $(VENV)/.installed
 # Elsewhere than this machine, point pip at PyTorch's CPU wheels, e.g.
 #   make install TORCH_INDEX=https://download.pytorch.org/whl/cpu
 TORCH_INDEX ?=
+# The container image (make image, make image-test): see the README's "Container image".
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
+IMAGE   ?= news-enrich:$(VERSION)
 
-.PHONY: install run test lint format clean eval load faults abuse bench
+.PHONY: install run test lint format clean eval load faults abuse bench image image-test
 
 install: $(STAMP)
 
@@ -56,3 +59,14 @@ abuse: install
 
 bench: install
 	$(BIN)/python bench/performance.py
+
+# Not part of `make test`: a build takes minutes. Builder, base image, wheels and indexes:
+# container/build-image.sh (BASE_IMAGE, WHEELS_DIR, TORCH_INDEX_URL, PIP_INDEX_URL,
+# STANZA_LANGUAGES from the environment).
+image:
+	IMAGE=$(IMAGE) container/build-image.sh
+
+# Starts the image read-only as its non-root user, checks /readyz, a French and an English
+# answer and a clean stop on SIGTERM, and removes the container.
+image-test:
+	$(PYTHON) container/image_test.py --image $(IMAGE)

@@ -40,8 +40,13 @@ control_socket_disable = True
 
 # The per-request budget plus a margin: gunicorn kills a worker stuck past it.
 timeout = int(settings.request_timeout_seconds) + 30
-# In-flight requests get this long to finish on SIGTERM (Kubernetes sends it before kill).
-graceful_timeout = 30
+# In-flight requests get this long to finish on SIGTERM (Kubernetes sends it before kill):
+# the request budget plus the same 30 s as the worker timeout, so that a request accepted
+# just before the stop still gets its answer (or its 503 timeout) rather than a cut
+# connection, including the time its body may take to arrive (the body read deadline, 20 s
+# in docs/operations.md). k8s/deployment.yaml's terminationGracePeriodSeconds covers its
+# preStop sleep plus this.
+graceful_timeout = int(settings.request_timeout_seconds) + 30
 keepalive = 5
 # Recycle a worker after it has run the engine on about WORKER_MAX_DOCUMENTS documents
 # (post_request below; +0-10% jitter so workers do not restart together): the engines'

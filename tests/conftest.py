@@ -21,6 +21,12 @@ from service.engines import EngineRegistry
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT.parent / "shared" / "samples" / "fr-russie-ukraine.txt"
+# News-style articles written for the project (samples/), for every test that needs "a real
+# article" and not the seed article's known actors: a clone of the project alone runs it.
+ARTICLES = {
+    "fr": ROOT / "samples" / "fr-peche-maquereau.txt",
+    "en": ROOT / "samples" / "en-lumber-tariffs.txt",
+}
 # Database 15 of the machine's Redis unless told otherwise; every test session also uses
 # its own key prefix, so state left by anyone else is never read.
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -30,10 +36,23 @@ EMPTY_STANZA = ROOT / ".cache" / "no-stanza"
 
 @pytest.fixture(scope="session")
 def sample_text() -> str:
-    """The French article from ../shared (the project's first real input)."""
+    """The seed French article from ../shared, for the tests that check its known actors
+    (it lives beside the project, not in a clone of it)."""
     if not SAMPLE.is_file():
         pytest.skip(f"{SAMPLE} is not there (it lives beside the project, in ../shared)")
     return SAMPLE.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def article_fr() -> str:
+    """The project's own French sample article (samples/fr-peche-maquereau.txt)."""
+    return ARTICLES["fr"].read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def article_en() -> str:
+    """The project's own English sample article (samples/en-lumber-tariffs.txt)."""
+    return ARTICLES["en"].read_text(encoding="utf-8")
 
 
 def base_settings(**changes: object) -> Settings:

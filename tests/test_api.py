@@ -122,6 +122,9 @@ def test_include_tokens_gives_the_full_annotation(client):
 
 
 def test_entities_only_runs_without_the_parser_and_keeps_the_same_entities(client, sample_text):
+    # On the seed article. On samples/fr-peche-maquereau.txt the two differ: the entities-only
+    # answer has "Jean-Marc Le Goff" (1766), which the full one drops (found while moving
+    # tests to samples/; reported, not fixed here).
     full = client.post("/v1/enrich", json={"text": sample_text}).get_json()
     light = client.post(
         "/v1/enrich", json={"text": sample_text, "options": {"include": ["entities"]}}

@@ -155,8 +155,8 @@ def _concurrently(clients, text: str, n: int) -> list[str]:
         return list(pool.map(call, range(n)))
 
 
-def test_identical_requests_compute_once_in_a_process(app, sample_text):
-    text = sample_text + "\n\nSingle flight, in process."
+def test_identical_requests_compute_once_in_a_process(app, article_fr):
+    text = article_fr + "\n\nSingle flight, in process."
     before = _documents()
     states = _concurrently([app.test_client()], text, 8)
     assert _documents() - before == 1
@@ -164,12 +164,12 @@ def test_identical_requests_compute_once_in_a_process(app, sample_text):
 
 
 def test_identical_requests_compute_once_across_workers_sharing_redis(
-    spacy_registry, redis_prefix, sample_text
+    spacy_registry, redis_prefix, article_fr
 ):
     settings = base_settings(redis_url=REDIS_URL, cache_prefix=redis_prefix)
     # Two apps stand for two worker processes: only Redis is shared between them.
     workers = [create_app(settings, registry=spacy_registry).test_client() for _ in range(2)]
-    text = sample_text + "\n\nSingle flight, across workers."
+    text = article_fr + "\n\nSingle flight, across workers."
     before = _documents()
     states = _concurrently(workers, text, 8)
     assert _documents() - before == 1

@@ -7,7 +7,9 @@ import os
 import subprocess
 import sys
 
-from tests.conftest import EMPTY_STANZA, ROOT, SAMPLE
+import pytest
+
+from tests.conftest import ARTICLES, EMPTY_STANZA, ROOT
 
 
 def _run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -23,14 +25,19 @@ def _run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[st
     )
 
 
-def test_enrich_a_file_prints_the_answer(sample_text):
-    result = _run("enrich", str(SAMPLE))
+@pytest.mark.parametrize(
+    ("language", "person"), [("fr", "Hélène Marchetti"), ("en", "Claire Whitfield")]
+)
+def test_enrich_a_file_prints_the_answer(language, person):
+    """The README's CLI example, on the project's own sample articles."""
+    result = _run("enrich", str(ARTICLES[language]))
     assert result.returncode == 0, result.stderr
     body = json.loads(result.stdout)
-    assert body["language"] == "fr"
-    assert "Anthony Blinken" in {a["name"] for a in body["actors"]}
+    assert body["language"] == language
+    assert person in {a["name"] for a in body["actors"]}
+    text = ARTICLES[language].read_text(encoding="utf-8")
     for entity in body["entities"]:
-        assert sample_text[entity["start"] : entity["end"]] == entity["text"]
+        assert text[entity["start"] : entity["end"]] == entity["text"]
 
 
 def test_enrich_stdin_with_options():

@@ -18,14 +18,17 @@ import re
 import shlex
 import shutil
 import subprocess
+import sys
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from types import ModuleType
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
+import redis
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,6 +55,8 @@ SETTINGS = set(
     )
 )
 WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"}
+REDIS = "news-enrich-redis"
+REDIS_PASSWORD_REF = {"name": REDIS, "key": "password"}
 
 
 # --------------------------------------------------------------------------- helpers: YAML
@@ -105,6 +110,13 @@ def _add_labels(
     if (selectors or templates) and kind in WORKLOAD_KINDS:
         template = spec.setdefault("template", {}).setdefault("metadata", {})
         template.setdefault("labels", {}).update(labels)
+    if selectors and kind == "NetworkPolicy":
+        spec.setdefault("podSelector", {}).setdefault("matchLabels", {}).update(labels)
+        for direction, peers in (("ingress", "from"), ("egress", "to")):
+            for rule in spec.get(direction, []):
+                for peer in rule.get(peers, []):
+                    if "podSelector" in peer:
+                        peer["podSelector"].setdefault("matchLabels", {}).update(labels)
 
 
 def _split_image(image: str) -> tuple[str, str]:
@@ -182,6 +194,39 @@ def schema_error(validator: ModuleType, doc: dict[str, Any], version: str) -> st
 def selector_matches(selector: dict[str, str], labels: dict[str, str]) -> bool:
     """True when every ``key: value`` of a (matchLabels) selector is among ``labels``."""
     return all(labels.get(key) == value for key, value in selector.items())
+
+
+def env_of(container: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """A container's ``env`` entries by name (names are unique in a valid manifest)."""
+    return {entry["name"]: entry for entry in container.get("env", [])}
+
+
+def workload(rendered: list[dict[str, Any]], name: str) -> dict[str, Any]:
+    """The rendered Deployment ``name``."""
+    matches = [d for d in rendered if describe(d) == f"Deployment/{name}"]
+    assert len(matches) == 1, f"k8s/ must render exactly one Deployment named {name}"
+    return matches[0]
+
+
+def gunicorn_settings(environment: dict[str, str], tmp_path: Path) -> dict[str, Any]:
+    """``timeout`` and ``graceful_timeout`` of gunicorn.conf.py under ``environment``,
+    evaluated in a child process (the file tunes malloc and sets variables on import)."""
+    program = (
+        "import json, runpy; g = runpy.run_path('gunicorn.conf.py'); "
+        "print(json.dumps({k: g[k] for k in ('timeout', 'graceful_timeout')}))"
+    )
+    env = {"PATH": "/usr/bin:/bin", **environment, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-c", program],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
 
 
 # --------------------------------------------------------------------- helpers: Dockerfile
@@ -355,9 +400,13 @@ def rendered() -> list[dict[str, Any]]:
 @pytest.fixture(scope="module")
 def api(rendered: list[dict[str, Any]]) -> dict[str, Any]:
     """The rendered Deployment of the service."""
-    matches = [d for d in rendered if describe(d) == "Deployment/news-enrich"]
-    assert len(matches) == 1, "k8s/ must render exactly one Deployment named news-enrich"
-    return matches[0]
+    return workload(rendered, "news-enrich")
+
+
+@pytest.fixture(scope="module")
+def redis_deployment(rendered: list[dict[str, Any]]) -> dict[str, Any]:
+    """The rendered Deployment of the bundled Redis."""
+    return workload(rendered, REDIS)
 
 
 @pytest.fixture(scope="module")
@@ -409,6 +458,36 @@ def test_dockerfile_copies_only_existing_unignored_files(instructions: list[Inst
                         f"line {instruction.line}: .dockerignore drops {source} ({pattern})"
                     )
     assert not problems, "\n".join(problems)
+
+
+def test_dockerignore_keeps_local_state_out() -> None:
+    """Virtualenvs, caches, version control and local model downloads never reach the build
+    context."""
+    patterns = dockerignore_patterns()
+    for path in (".venv", ".cache", ".git", "stanza_resources", "tests", "service/__pycache__"):
+        assert ignored_by(path, patterns), f".dockerignore lets {path} into the build context"
+
+
+def test_dockerfile_takes_its_sources_from_build_arguments(
+    instructions: list[Instruction],
+) -> None:
+    """No RUN names an index or a host: where the base image, the Python packages and torch
+    come from are build arguments, and Stanza's models (a host not every builder reaches)
+    are off unless asked for."""
+    arguments: dict[str, str] = {}
+    for instruction in instructions:
+        if instruction.keyword == "ARG":
+            name, _, default = instruction.arguments.partition("=")
+            arguments.setdefault(name, default.strip('"'))
+        if instruction.keyword == "RUN":
+            assert not re.search(r"https?://", instruction.arguments), (
+                f"line {instruction.line}: a URL in RUN; make it a build argument"
+            )
+    assert {"BASE_IMAGE", "PIP_INDEX_URL", "TORCH_INDEX_URL", "PIP_CERT"} <= set(arguments)
+    assert arguments["STANZA_LANGUAGES"] == ""
+    bases = [i.arguments.split()[0] for i in instructions if i.keyword == "FROM"]
+    # Both stages that run Python start from the same, configurable base.
+    assert bases.count("${BASE_IMAGE}") == 2, bases
 
 
 def test_dockerfile_runs_gunicorn_on_the_app_factory(instructions: list[Instruction]) -> None:
@@ -559,11 +638,11 @@ def test_selectors_pick_only_their_own_pods(rendered: list[dict[str, Any]]) -> N
     assert [p["port"] for p in service["spec"]["ports"]] == [80]
 
 
-def test_configuration_comes_from_the_configmap_and_the_secret(
+def test_configuration_comes_from_the_configmap_and_the_secrets(
     rendered: list[dict[str, Any]], api: dict[str, Any]
 ) -> None:
-    """The ConfigMap holds only known settings and no secret; REDIS_URL and the API keys
-    come from optional Secrets whose shape secret.example.yaml documents."""
+    """The ConfigMap holds only known settings and no secret; the Redis password and the
+    API keys come from Secrets whose shape secret.example.yaml documents."""
     container = api["spec"]["template"]["spec"]["containers"][0]
     config_names = [s["configMapRef"]["name"] for s in container["envFrom"]]
     configmaps = {d["metadata"]["name"]: d for d in rendered if d["kind"] == "ConfigMap"}
@@ -575,17 +654,128 @@ def test_configuration_comes_from_the_configmap_and_the_secret(
 
     assert "SERVICE_API_KEYS" not in data
     example = {d["metadata"]["name"]: d for d in load_documents(K8S / SECRET_EXAMPLE)}
-    wanted = {
-        "REDIS_URL": ("news-enrich-redis", "url"),
-        "SERVICE_API_KEYS": ("news-enrich-api-keys", "keys"),
-    }
-    for variable, (secret, key) in wanted.items():
-        entry = next(e for e in container["env"] if e["name"] == variable)
-        reference = entry["valueFrom"]["secretKeyRef"]
-        assert reference == {"name": secret, "key": key, "optional": True}
-        assert example[secret]["kind"] == "Secret" and key in example[secret]["stringData"]
-    assert set(example) == {secret for secret, _ in wanted.values()}
+    keys = env_of(container)["SERVICE_API_KEYS"]["valueFrom"]["secretKeyRef"]
+    # No API keys Secret: the API is open (behind the cluster's own gateway).
+    assert keys == {"name": "news-enrich-api-keys", "key": "keys", "optional": True}
+    assert set(example) == {REDIS, "news-enrich-api-keys"}
+    for name, key in ((REDIS, "password"), ("news-enrich-api-keys", "keys")):
+        assert example[name]["kind"] == "Secret" and key in example[name]["stringData"]
     assert not any(d["kind"] == "Secret" for d in rendered), "Secrets stay out of the base"
+
+
+def test_redis_requires_the_password_the_service_connects_with(
+    rendered: list[dict[str, Any]], api: dict[str, Any], redis_deployment: dict[str, Any]
+) -> None:
+    """Redis starts with --requirepass from the Secret; the service's REDIS_URL carries the
+    same Secret key, points at the Redis Service, and redis-py reads the password from it."""
+    server = redis_deployment["spec"]["template"]["spec"]["containers"][0]
+    server_env = env_of(server)
+    argv = [*server.get("command", []), *server.get("args", [])]
+    assert "--protected-mode" not in argv
+    assert argv[argv.index("--requirepass") + 1] == "$(REDIS_PASSWORD)"
+    for name in ("REDIS_PASSWORD", "REDISCLI_AUTH"):  # the server; its readiness probe
+        assert server_env[name]["valueFrom"]["secretKeyRef"] == REDIS_PASSWORD_REF, name
+    probe = " ".join(server["readinessProbe"]["exec"]["command"])
+    assert "PONG" in probe, "redis-cli exits 0 on NOAUTH: the probe must check the reply"
+
+    container = api["spec"]["template"]["spec"]["containers"][0]
+    names = [entry["name"] for entry in container["env"]]
+    client_env = env_of(container)
+    assert client_env["REDIS_PASSWORD"]["valueFrom"]["secretKeyRef"] == REDIS_PASSWORD_REF
+    # Kubernetes expands $(VAR) only from variables defined earlier in the list.
+    assert names.index("REDIS_PASSWORD") < names.index("REDIS_URL")
+    url = client_env["REDIS_URL"]["value"]
+    parts = urlsplit(url)
+    service = next(d for d in rendered if describe(d) == f"Service/{REDIS}")
+    assert parts.scheme == "redis" and parts.password == "$(REDIS_PASSWORD)"
+    assert parts.hostname == REDIS
+    assert parts.port in {p["port"] for p in service["spec"]["ports"]}
+    password = "0123456789abcdef"  # `openssl rand -hex`, as secret.example.yaml says
+    client = redis.Redis.from_url(url.replace("$(REDIS_PASSWORD)", password))
+    assert client.connection_pool.connection_kwargs["password"] == password
+
+
+def test_only_the_service_pods_reach_redis(
+    rendered: list[dict[str, Any]], api: dict[str, Any], redis_deployment: dict[str, Any]
+) -> None:
+    """One NetworkPolicy selects the Redis pods (and no other workload's) and admits only
+    the API pods of the same namespace, on the Redis port."""
+    workloads = {
+        describe(d): d["spec"]["template"]["metadata"]["labels"]
+        for d in rendered
+        if d["kind"] in WORKLOAD_KINDS
+    }
+    policies = [d for d in rendered if d["kind"] == "NetworkPolicy"]
+    guarding = [
+        policy
+        for policy in policies
+        if selector_matches(
+            policy["spec"]["podSelector"]["matchLabels"], workloads[describe(redis_deployment)]
+        )
+    ]
+    assert len(guarding) == 1, f"NetworkPolicies selecting Redis: {[describe(p) for p in guarding]}"
+    spec = guarding[0]["spec"]
+    selected = [
+        n
+        for n, labels in workloads.items()
+        if selector_matches(spec["podSelector"]["matchLabels"], labels)
+    ]
+    assert selected == [describe(redis_deployment)]
+    assert "Ingress" in spec["policyTypes"]
+    redis_ports = {
+        value
+        for port in redis_deployment["spec"]["template"]["spec"]["containers"][0]["ports"]
+        for value in (port["containerPort"], port.get("name"))
+    }
+    assert spec["ingress"], "an empty ingress list would refuse the service too"
+    for rule in spec["ingress"]:
+        assert rule["from"], "a rule without `from` admits every pod"
+        for peer in rule["from"]:
+            assert set(peer) == {"podSelector"}, f"not only the service's pods: {peer}"
+            admitted = [
+                n
+                for n, labels in workloads.items()
+                if selector_matches(peer["podSelector"]["matchLabels"], labels)
+            ]
+            assert admitted == [describe(api)]
+        assert [p["port"] for p in rule["ports"]] and all(
+            p["port"] in redis_ports and p.get("protocol", "TCP") == "TCP" for p in rule["ports"]
+        )
+
+
+def test_graceful_shutdown_outlasts_the_request_budget(
+    rendered: list[dict[str, Any]], api: dict[str, Any], tmp_path: Path
+) -> None:
+    """A request accepted just before SIGTERM can use its whole budget: gunicorn waits longer
+    than REQUEST_TIMEOUT_SECONDS for it, and Kubernetes waits for preStop plus that."""
+    pod = api["spec"]["template"]["spec"]
+    container = pod["containers"][0]
+    configmap = next(d for d in rendered if describe(d) == "ConfigMap/news-enrich-config")
+    environment = {
+        **configmap["data"],
+        **{e["name"]: e["value"] for e in container["env"] if "value" in e},
+    }
+    budget = float(environment["REQUEST_TIMEOUT_SECONDS"])
+    gunicorn = gunicorn_settings(environment, tmp_path)
+    assert gunicorn["graceful_timeout"] > budget
+    assert gunicorn["timeout"] > budget, "gunicorn would kill a worker within the budget"
+    command = container["lifecycle"]["preStop"]["exec"]["command"]
+    assert command[0] == "sleep", command
+    pre_stop = float(command[1])
+    assert pod["terminationGracePeriodSeconds"] > pre_stop + gunicorn["graceful_timeout"]
+
+
+def test_offline_rendering_is_what_kubectl_renders(rendered: list[dict[str, Any]]) -> None:
+    """The renderer above agrees with kustomize itself (``kubectl kustomize``, offline)."""
+    kubectl = shutil.which("kubectl")
+    if kubectl is None:
+        pytest.skip("kubectl is not installed")
+    result = subprocess.run(
+        [kubectl, "kustomize", str(K8S)], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    expected = {describe(d): d for d in yaml.safe_load_all(result.stdout) if d}
+    assert {describe(d): d for d in rendered} == expected
 
 
 def test_pods_run_locked_down(rendered: list[dict[str, Any]]) -> None:

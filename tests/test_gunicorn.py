@@ -107,22 +107,22 @@ def _metric(base: str, name: str, labels: str) -> float:
     return float(match.group(1)) if match else 0.0
 
 
-def test_enrich_through_gunicorn_is_cached_for_every_worker(server, sample_text):
-    first = requests.post(f"{server}/v1/enrich", json={"text": sample_text}, timeout=60)
+def test_enrich_through_gunicorn_is_cached_for_every_worker(server, article_fr):
+    first = requests.post(f"{server}/v1/enrich", json={"text": article_fr}, timeout=60)
     body = check(first, "/v1/enrich")
     assert first.status_code == 200 and first.headers["X-Cache"] == "MISS"
-    assert "Vladimir Poutine" in {a["name"] for a in body["actors"]}
+    assert "Hélène Marchetti" in {a["name"] for a in body["actors"]}
     # Several calls land on both workers; all of them are hits from Redis.
     for _ in range(6):
-        again = requests.post(f"{server}/v1/enrich", json={"text": sample_text}, timeout=10)
+        again = requests.post(f"{server}/v1/enrich", json={"text": article_fr}, timeout=10)
         assert again.headers["X-Cache"] == "HIT"
         assert again.json() == body
 
 
-def test_identical_concurrent_requests_compute_once_across_workers(server, sample_text):
+def test_identical_concurrent_requests_compute_once_across_workers(server, article_fr):
     labels = 'engine="spacy",language="fr"'
     before = _metric(server, "enrich_documents_total", labels)
-    text = sample_text + "\n\nAcross gunicorn workers."
+    text = article_fr + "\n\nAcross gunicorn workers."
 
     def call(_: int) -> str:
         response = requests.post(f"{server}/v1/enrich", json={"text": text}, timeout=60)
@@ -203,11 +203,11 @@ def test_master_that_ran_the_engine_refuses_to_fork(tmp_path_factory):
     assert "Booting worker" not in done.stderr
 
 
-def test_keep_alive_clients_spread_over_both_workers(gunicorn, sample_text):
+def test_keep_alive_clients_spread_over_both_workers(gunicorn, article_fr):
     # 16 clients open kept-alive connections at once: both workers must serve them (a
     # worker holds at most one connection per thread and leaves the rest to its sibling).
     url = f"{gunicorn.base}/v1/enrich"
-    assert requests.post(url, json={"text": sample_text}, timeout=60).status_code == 200
+    assert requests.post(url, json={"text": article_fr}, timeout=60).status_code == 200
     sessions = [requests.Session() for _ in range(16)]
     barrier = threading.Barrier(len(sessions))
 
@@ -216,7 +216,7 @@ def test_keep_alive_clients_spread_over_both_workers(gunicorn, sample_text):
         rid = f"spread-{os.getpid()}-{i}"
         for _ in range(5):
             reply = sessions[i].post(
-                url, json={"text": sample_text}, headers={"X-Request-ID": rid}, timeout=30
+                url, json={"text": article_fr}, headers={"X-Request-ID": rid}, timeout=30
             )
             assert reply.headers["X-Cache"] == "HIT"
         return rid
@@ -246,19 +246,19 @@ def test_problem_through_gunicorn(server):
     assert check(response, "/v1/enrich")["status"] == 400
 
 
-def test_workers_recycle_on_engine_documents_not_on_cached_answers(tmp_path_factory, sample_text):
+def test_workers_recycle_on_engine_documents_not_on_cached_answers(tmp_path_factory, article_fr):
     # One worker that may run the engine on 2 documents (+ up to 10% jitter: still 2).
     with _serve(tmp_path_factory, WEB_CONCURRENCY="1", WORKER_MAX_DOCUMENTS="2") as server:
         log = server.log
         url = f"{server.base}/v1/enrich"
-        first = requests.post(url, json={"text": sample_text}, timeout=60)
+        first = requests.post(url, json={"text": article_fr}, timeout=60)
         assert first.headers["X-Cache"] == "MISS"
         # Cached answers, far more than the document limit, never recycle the worker.
         for _ in range(50):
-            assert requests.post(url, json={"text": sample_text}, timeout=10).status_code == 200
+            assert requests.post(url, json={"text": article_fr}, timeout=10).status_code == 200
         assert "Recycling the worker" not in log.read_text()
         # The second engine document reaches the limit: the worker answers, then leaves.
-        second = requests.post(url, json={"text": sample_text + "\n\nEncore."}, timeout=60)
+        second = requests.post(url, json={"text": article_fr + "\n\nEncore."}, timeout=60)
         assert second.status_code == 200 and second.headers["X-Cache"] == "MISS"
         deadline = time.monotonic() + 60
         while "Recycling the worker after 2 engine documents" not in log.read_text():
@@ -267,7 +267,7 @@ def test_workers_recycle_on_engine_documents_not_on_cached_answers(tmp_path_fact
         # Its replacement, forked from the master that holds the models, answers at once
         # without loading them again.
         _wait_ready(server.base, server.proc, log)
-        again = requests.post(url, json={"text": sample_text}, timeout=60)
+        again = requests.post(url, json={"text": article_fr}, timeout=60)
         assert again.status_code == 200 and again.headers["X-Cache"] == "HIT"
         assert log.read_text().count("Booting worker") == 2
         assert set(_model_loads(log)) == {server.proc.pid}
@@ -300,9 +300,9 @@ def test_stanza_workers_forked_from_a_master_holding_torch_models_do_not_hang(tm
         assert len(set(_access_pids(server.log, set(answers)).values())) == 2
 
 
-def test_graceful_shutdown_finishes_in_flight_requests(gunicorn, sample_text):
+def test_graceful_shutdown_finishes_in_flight_requests(gunicorn, article_fr):
     # Runs last in this module: it stops the server.
-    text = sample_text + "\n\nIn flight at shutdown."
+    text = article_fr + "\n\nIn flight at shutdown."
     with ThreadPoolExecutor(1) as pool:
         pending = pool.submit(
             requests.post, f"{gunicorn.base}/v1/enrich", json={"text": text}, timeout=60

@@ -81,10 +81,10 @@ def test_a_hostile_request_id_is_replaced(client):
     assert len(response.headers["X-Request-ID"]) == 32
 
 
-def test_over_budget_answers_503_then_the_finished_work_is_a_hit(spacy_registry, sample_text):
+def test_over_budget_answers_503_then_the_finished_work_is_a_hit(spacy_registry, article_fr):
     settings = base_settings(request_timeout_seconds=0.001)
     client = create_app(settings, registry=spacy_registry).test_client()
-    text = sample_text + "\n\nBudget."
+    text = article_fr + "\n\nBudget."
     slow = client.post("/v1/enrich", json={"text": text, "language": "fr"})
     body = check(slow, "/v1/enrich")
     assert slow.status_code == 503 and body["type"].endswith(":timeout")
@@ -98,7 +98,7 @@ def test_over_budget_answers_503_then_the_finished_work_is_a_hit(spacy_registry,
     assert again.status_code == 200 and again.headers["X-Cache"] == "HIT"
 
 
-def test_over_budget_in_a_batch_fails_only_the_slow_slots(spacy_registry, sample_text, caplog):
+def test_over_budget_in_a_batch_fails_only_the_slow_slots(spacy_registry, article_fr, caplog):
     settings = base_settings(request_timeout_seconds=0.001)
     client = create_app(settings, registry=spacy_registry).test_client()
     with caplog.at_level(logging.ERROR):
@@ -106,7 +106,7 @@ def test_over_budget_in_a_batch_fails_only_the_slow_slots(spacy_registry, sample
             "/v1/enrich/batch",
             json={
                 "documents": [
-                    {"text": sample_text + "\n\nBatch budget.", "language": "fr"},
+                    {"text": article_fr + "\n\nBatch budget.", "language": "fr"},
                     {"text": ""},
                 ]
             },
