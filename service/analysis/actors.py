@@ -9,6 +9,7 @@ entities; they become actors when they act.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -29,6 +30,8 @@ from service.analysis.syntax import Tree
 # Salience: how often an actor is mentioned, how early, whether in the title, how often as
 # subject. Chosen by hand (they sum to 1), not fitted.
 _BY_FREQUENCY, _BY_POSITION, _BY_TITLE, _BY_SUBJECT = 0.45, 0.2, 0.2, 0.15
+# An acronym in parentheses right after a name: capitals, digits, "&", "-" and dots.
+_ACRONYM = re.compile(r"\s*\(\s*([A-Z][A-Z0-9&.\-]{1,9})\s*\)")
 
 
 @dataclass(slots=True, kw_only=True)
@@ -62,10 +65,13 @@ def _contains(words: list[str], part: list[str]) -> bool:
 
 
 def _same_person(a: str, b: str) -> bool:
+    """Same last word, and one name is the other's tail ("Obrador", "López Obrador", "de
+    Gaulle", "von Weizsäcker") or they share the first word."""
     wa, wb = a.split(), b.split()
     if not _close(wa[-1], wb[-1]):
         return False
-    return len(wa) == 1 or len(wb) == 1 or _close(wa[0], wb[0])
+    short, long_ = sorted((wa, wb), key=len)
+    return long_[len(long_) - len(short) : -1] == short[:-1] or _close(wa[0], wb[0])
 
 
 def _key(mention: Mention, people: list[str]) -> str:
@@ -82,6 +88,40 @@ def _key(mention: Mention, people: list[str]) -> str:
         if matches:
             return "person:" + max(matches, key=len)
     return f"{mention.type}:{name}"
+
+
+def _keys(tree: Tree, mentions: list[Mention]) -> dict[int, str]:
+    """The group key of each mention (by ``id``); a short form of an organisation takes
+    the key of the name it stands for (:func:`_short_forms`)."""
+    people = sorted({fold(m.name) for m in mentions if m.type == "person"}, key=len, reverse=True)
+    keys = {id(m): _key(m, people) for m in mentions}
+    by_name = {fold(m.name): keys[id(m)] for m in mentions}
+    short = _short_forms(tree, mentions)
+    for m in mentions:
+        if m.place is None and short.get(id(m)) in by_name:
+            keys[id(m)] = by_name[short[id(m)]]
+    return keys
+
+
+def _short_forms(tree: Tree, mentions: list[Mention]) -> dict[int, str]:
+    """Organisations named short: an acronym given in parentheses after the name ("le
+    Rassemblement national (RN)"), or the name's first words when only one organisation
+    of the document starts with them ("la Commission", "Commission européenne")."""
+    organisations = [m for m in mentions if m.type != "person" and m.kind == NAME]
+    acronyms = {}
+    for m in organisations:
+        found = _ACRONYM.match(tree.doc.text, m.end)
+        if found and "organisation" in (m.type, m.place_kind):
+            acronyms[fold(found.group(1))] = fold(m.name)
+    out = {}
+    for m in organisations:
+        name = fold(m.name)
+        longer = {fold(o.name) for o in organisations if fold(o.name).startswith(name + " ")}
+        if name in acronyms:
+            out[id(m)] = acronyms[name]
+        elif len(longer) == 1:
+            out[id(m)] = longer.pop()
+    return out
 
 
 def _canonical(members: list[Mention]) -> tuple[str, str]:
@@ -131,10 +171,11 @@ def group_actors(tree: Tree) -> list[Actor]:
     for m in names:
         m.roles |= roles_before(tree, m)
     extra = demonym_mentions(doc, tree, taken)
-    people = sorted({fold(m.name) for m in names if m.type == "person"}, key=len, reverse=True)
     groups: dict[str, list[Mention]] = {}
-    for m in names + extra:
-        groups.setdefault(_key(m, people), []).append(m)
+    mentions = names + extra
+    keys = _keys(tree, mentions)
+    for m in mentions:
+        groups.setdefault(keys[id(m)], []).append(m)
     actors = []
     for members in groups.values():
         members.sort(key=lambda m: m.start)
@@ -169,7 +210,13 @@ def _acts_or_is_actor(tree: Tree, members: list[Mention]) -> bool:
 
 def owner_of_entities(actors: list[Actor]) -> dict[int, str]:
     """Entity index -> id of the actor it is a mention of."""
-    return {m.entity: a.id for a in actors for m in a.mentions if m.entity is not None}
+    return {
+        index: a.id
+        for a in actors
+        for m in a.mentions
+        for index in (m.entity, m.also)
+        if index is not None
+    }
 
 
 def salience(actors: list[Actor], tree: Tree, title: str | None) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from service.analysis.knowledge import fold
+from service.analysis.knowledge import Knowledge, fold
 from service.analysis.syntax import AGENT, Tree
 from service.document import AnnotatedDocument, Entity
 
@@ -18,6 +18,7 @@ ACTOR_TYPES = frozenset({"person", "organisation", "gpe", "location"})
 EDGE = " \t,;:.-\u2013\u2014()[]\"'\u00ab\u00bb\u201c\u201d"
 NAME, NOMINAL, PRONOUN, DEMONYM, METONYM = "name", "nominal", "pronoun", "demonym", "metonym"
 _NAME_POS = frozenset({"PROPN", "NOUN", "X"})
+_SENTENCE_ENDS = frozenset({".", "!", "?", "\u2026", ":"})
 
 
 @dataclass(slots=True, kw_only=True)
@@ -35,6 +36,7 @@ class Mention:
     place: str | None = None  # the country or organisation it stands for, if known
     place_kind: str | None = None  # "country" or "organisation"
     roles: set[str] = field(default_factory=set)  # role phrases seen right before a name
+    also: int | None = None  # a second entity joined into this one (a long name split)
 
 
 def _prefix_length(text: str, prefixes: tuple[str, ...]) -> int:
@@ -103,35 +105,141 @@ def _split_title(tree: Tree, start: int, end: int) -> tuple[int, str | None]:
     return name_start, fold(tree.doc.span(start, tree.tokens[inside[k - 1]].end))
 
 
-def name_mentions(doc: AnnotatedDocument, tree: Tree) -> list[Mention]:
-    """Mentions from the engine's named entities, cleaned of titles, noise filtered."""
-    kb = tree.kb
-    out: list[Mention] = []
+def _joined(doc: AnnotatedDocument) -> list[tuple[int, Entity, int | None]]:
+    """The engine's entities, with two person spans that touch ("Andrés Manuel" + "López
+    Obrador", nothing but a space between) joined into one: (index, span, joined index)."""
+    out: list[tuple[int, Entity, int | None]] = []
     for index, entity in enumerate(doc.entities):
+        if out and _touch(doc, out[-1][1], entity) and out[-1][2] is None:
+            first, previous, _ = out[-1]
+            joined = Entity(previous.start, entity.end, "person", previous.label, entity.sentence)
+            out[-1] = (first, joined, index)
+            continue
+        out.append((index, entity, None))
+    return out
+
+
+def _touch(doc: AnnotatedDocument, left: Entity, right: Entity) -> bool:
+    return (
+        left.type == right.type == "person"
+        and left.sentence == right.sentence
+        and left.end < right.start
+        and not doc.text[left.end : right.start].strip()
+    )
+
+
+def _extend_left(tree: Tree, entity: Entity) -> Entity:
+    """The span with what the engine left out just before it: a capitalised article inside
+    a sentence ("selon Le Monde", "in The Hague"), or for a person a first name the parser
+    tore off ("Marine" before "Le Pen") that is no title, place or nationality word."""
+    inside = tree.tokens_in(entity.start, entity.end)
+    start = entity.start
+    if not inside or inside[0] == 0:
+        return entity
+    before = tree.tokens[inside[0] - 1]
+    if tree.doc.text[before.end : start].strip():
+        return entity
+    # The sentence splitter is no guide: it sometimes cuts a torn-off first name off.
+    first = before.index == 0 or tree.tokens[before.index - 1].text in _SENTENCE_ENDS
+    articles = tree.kb.articles
+    article = before.text[:1].isupper() and bool(
+        {fold(before.text), fold(before.text) + " "} & set(articles)
+    )
+    torn_off = entity.type == "person" and before.upos == "PROPN"
+    if (article and not first) or (torn_off and _first_name(tree.kb, before.text)):
+        start = before.start
+    if start == entity.start:
+        return entity
+    return Entity(start, entity.end, entity.type, entity.label, entity.sentence)
+
+
+def _first_name(kb: Knowledge, word: str) -> bool:
+    form = fold(word)
+    return (
+        word[:1].isupper()
+        and word.isalpha()
+        and form not in kb.role_openings
+        and kb.place_of(word) is None
+        and kb.demonym_of(word) is None
+        and form not in kb.noise
+    )
+
+
+def _trim_amount(tree: Tree, start: int, end: int) -> int:
+    """The end of a name without the numbers stuck after it ("Arsenal 4-0", "Apple 1.8
+    billion"): trailing tokens that are numbers, symbols or hold no letter."""
+    inside = list(tree.tokens_in(start, end))
+    while len(inside) > 1:
+        last = tree.tokens[inside[-1]]
+        if last.upos not in ("NUM", "SYM") and any(c.isalpha() for c in last.text):
+            break
+        inside.pop()
+    return tree.tokens[inside[-1]].end if inside else end
+
+
+def _name(kb: Knowledge, surface: str, others: frozenset[str]) -> str:
+    """The name without titles and determiners. A capitalised article alone before the
+    name is part of it ("Le Pen", "Le Monde", "The Guardian") unless what follows is known
+    without it: a country, organisation or nationality word ("La France", "The Kremlin"),
+    or the start of another name in the document ("La Commission", "Commission
+    européenne")."""
+    cut = _prefix_length(surface, kb.titles + kb.articles)
+    rest = surface[cut:].strip(EDGE)
+    if (
+        cut
+        and cut == _prefix_length(surface, kb.articles)
+        and surface[:1].isupper()
+        and kb.place_of(rest) is None
+        and kb.demonym_of(rest) is None
+        and not any(o == fold(rest) or o.startswith(fold(rest) + " ") for o in others)
+    ):
+        return surface.strip(EDGE)
+    return rest
+
+
+def name_mentions(doc: AnnotatedDocument, tree: Tree) -> list[Mention]:
+    """Mentions from the engine's named entities, cleaned of titles, determiners and
+    amounts, noise filtered."""
+    out: list[Mention] = []
+    others = frozenset(fold(doc.span(e.start, e.end).strip(EDGE)) for e in doc.entities)
+    for index, entity, also in _joined(doc):
         if entity.type not in ACTOR_TYPES:
             continue
-        start, role = _split_title(tree, entity.start, entity.end)
-        surface = doc.span(start, entity.end)
-        name = surface[_prefix_length(surface, kb.titles + kb.articles) :].strip(EDGE)
-        if _is_noise(doc, tree, entity, name):
-            continue
-        if role is not None and start == entity.start:
-            # A bare role phrase ("ministre russe des Affaires étrangères"): nominal.
-            out.append(
-                Mention(
-                    start=entity.start,
-                    end=entity.end,
-                    sentence=entity.sentence,
-                    name=role,
-                    type="person",
-                    kind=NOMINAL,
-                    head=tree.head_of(entity.start, entity.end),
-                    entity=index,
-                )
-            )
-        elif not _in_caption(doc.text, entity.start, kb.noise):
-            out.append(_named(tree, index, entity, start, name, role))
+        mention = _entity_mention(tree, index, entity, others)
+        if mention is not None:
+            mention.also = also
+            out.append(mention)
     return out
+
+
+def _entity_mention(
+    tree: Tree, index: int, entity: Entity, others: frozenset[str]
+) -> Mention | None:
+    doc, kb = tree.doc, tree.kb
+    entity = _extend_left(tree, entity)
+    start, role = _split_title(tree, entity.start, entity.end)
+    end = entity.end
+    if kb.place_of(doc.span(start, end)) is None:
+        end = _trim_amount(tree, start, end)  # "G 7" is a name; "Arsenal 4-0" is not
+    name = _name(kb, doc.span(start, end), others)
+    if _is_noise(doc, tree, entity, name):
+        return None
+    if role is not None and start == entity.start:
+        # A bare role phrase ("ministre russe des Affaires étrangères"): nominal.
+        return Mention(
+            start=entity.start,
+            end=entity.end,
+            sentence=entity.sentence,
+            name=role,
+            type="person",
+            kind=NOMINAL,
+            head=tree.head_of(entity.start, entity.end),
+            entity=index,
+        )
+    if _in_caption(doc.text, entity.start, kb.noise):
+        return None
+    trimmed = Entity(entity.start, end, entity.type, entity.label, entity.sentence)
+    return _named(tree, index, trimmed, start, name, role)
 
 
 def _named(
