@@ -170,6 +170,8 @@ def group_actors(tree: Tree) -> list[Actor]:
     names = [m for m in names if m.kind != NOMINAL]
     for m in names:
         m.roles |= roles_before(tree, m)
+        if m.roles and m.place is None:
+            m.type = "person"  # "the Airbus chief executive Guillaume Faury" is a person
     extra = demonym_mentions(doc, tree, taken)
     groups: dict[str, list[Mention]] = {}
     mentions = names + extra

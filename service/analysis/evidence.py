@@ -40,6 +40,7 @@ class Kind(StrEnum):
     OPPOSES_RECIPIENT = "opposes (recipient)"
     TOLD_TO_STOP = "told to stop"  # a directive to stop something bad
     ITS_ACTION_TOWARD = "its action toward"  # an event noun it owns, against/for a target
+    ITS_ACT_JUDGED = "judges its act"  # condemns or defends the target's act: "l'attaque de X"
     IN_WHAT_IT_SAID = "in what it said"  # how its quote portrays the target
 
     @classmethod
@@ -84,6 +85,8 @@ class Weights:
     stance_frame: float = 1.0
     stance_told_to_stop: float = 1.0
     stance_event_noun: float = 0.8
+    # Judging someone's act (condemning Iran's attack) is nearly as direct as judging them.
+    stance_its_act: float = 0.9
     stance_quote: float = 1.0
 
 

@@ -71,6 +71,7 @@ class Knowledge:
     places: tuple[Place, ...] = ()
     preps: dict[str, frozenset[str]] = field(default_factory=dict)  # role -> prepositions
     possessives: frozenset[str] = frozenset()
+    reasons: frozenset[str] = frozenset()  # "for"/"pour": a clause of why the object was acted on
     time_nouns: frozenset[str] = frozenset()
     general_upos: frozenset[str] = frozenset()  # parts of speech the general lexicon covers
 
@@ -146,8 +147,9 @@ def knowledge(language: str) -> Knowledge:
 
 
 def _verbs(raw: dict[str, Any]) -> dict[str, VerbFrame]:
+    # Keyed by the folded lemma, as the tree looks lemmas up: "dénoncer" is "denoncer".
     return {
-        lemma: VerbFrame(
+        fold(lemma): VerbFrame(
             agent=float(f["agent"]),
             patient=float(f["patient"]),
             stance=f["stance"],
@@ -192,6 +194,7 @@ def _syntax_words(raw: dict[str, Any]) -> dict[str, Any]:
     return {
         "preps": {role: _folded(words) for role, words in raw.items() if role in roles},
         "possessives": _folded(raw["possessives"]),
+        "reasons": _folded(raw["reasons"]),
         "time_nouns": _folded(raw["time_nouns"]),
     }
 

@@ -167,11 +167,13 @@ def _first_name(kb: Knowledge, word: str) -> bool:
 
 def _trim_amount(tree: Tree, start: int, end: int) -> int:
     """The end of a name without the numbers stuck after it ("Arsenal 4-0", "Apple 1.8
-    billion"): trailing tokens that are numbers, symbols or hold no letter."""
+    billion") or a possessive clitic ("Biden's"): trailing tokens that are numbers,
+    symbols, case particles or hold no letter."""
     inside = list(tree.tokens_in(start, end))
     while len(inside) > 1:
         last = tree.tokens[inside[-1]]
-        if last.upos not in ("NUM", "SYM") and any(c.isalpha() for c in last.text):
+        clitic = last.upos == "PART" and last.deprel == "case"  # the possessive "'s"
+        if not clitic and last.upos not in ("NUM", "SYM") and any(c.isalpha() for c in last.text):
             break
         inside.pop()
     return tree.tokens[inside[-1]].end if inside else end
@@ -216,7 +218,7 @@ def _entity_mention(
     tree: Tree, index: int, entity: Entity, others: frozenset[str]
 ) -> Mention | None:
     doc, kb = tree.doc, tree.kb
-    entity = _extend_left(tree, entity)
+    core, entity = entity, _extend_left(tree, entity)
     start, role = _split_title(tree, entity.start, entity.end)
     end = entity.end
     if kb.place_of(doc.span(start, end)) is None:
@@ -239,7 +241,11 @@ def _entity_mention(
     if _in_caption(doc.text, entity.start, kb.noise):
         return None
     trimmed = Entity(entity.start, end, entity.type, entity.label, entity.sentence)
-    return _named(tree, index, trimmed, start, name, role)
+    mention = _named(tree, index, trimmed, start, name, role)
+    if entity is not core:
+        # What the engine left out plays no part in the clause: the head is the core's.
+        mention.head = tree.head_of(max(start, core.start), end)
+    return mention
 
 
 def _named(
@@ -251,11 +257,8 @@ def _named(
     head = tree.head_of(start, entity.end)
     place = kb.place_of(name)
     form = fold(name)
-    if (
-        place
-        and form in place.capitals
-        and not (head is not None and tree.role(head).kind == AGENT)
-    ):
+    capital = place is not None and form in place.capitals
+    if capital and not (head is not None and tree.role(head).kind == AGENT):
         place = None  # "à Kiev" is a city; "Moscou a répondu" is the state
     kind_of = NAME if place is None or form in place.names else METONYM
     if place is None and (place := kb.demonym_of(name)) is not None:
@@ -265,7 +268,8 @@ def _named(
         end=entity.end,
         sentence=entity.sentence,
         name=name,
-        type="person" if role is not None else entity.type,
+        # A capital the engine took for a person ("Kyiv said") is a place all the same.
+        type="person" if role is not None else "gpe" if capital else entity.type,
         kind=kind_of,
         head=head,
         entity=index,

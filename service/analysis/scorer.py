@@ -208,6 +208,10 @@ class Scorer:
             # Told to stop something: what it is told about is its own doing.
             link = Link(Kind.TOLD_TO_STOP_WHAT, W.told_to_stop_what, p, shift=False, hedge=hedge)
             out += self._words(tree.told(p), link, head, span)
+        reasons = tree.reason_clauses(p) if tree.tokens[head].deprel == "obj" else []
+        for k in reasons:
+            out += self._as_subject(head, k, span)  # "fined Apple for abusing": Apple abused
         around = Link(Kind.AROUND_WHAT_IS_DONE, W.around_what_is_done, p, hedge=hedge)
-        out += self._words(tree.children(p, "obl", "advcl"), around, head, span)
+        rest = [k for k in tree.children(p, "obl", "advcl") if k not in reasons]
+        out += self._words(rest, around, head, span)
         return out

@@ -10,7 +10,7 @@ portrays the actors it names.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from service.analysis.evidence import WEIGHTS as W
 from service.analysis.evidence import Contribution, Kind, by_sentence, linked
@@ -18,7 +18,7 @@ from service.analysis.mentions import Mention
 from service.analysis.quotes import Quote
 from service.analysis.scorer import Scorer
 from service.analysis.sentiment import polarity
-from service.analysis.syntax import AGENT, OWNER, PATIENT, RECIPIENT, Tree
+from service.analysis.syntax import AGENT, OWNER, PATIENT, RECIPIENT, Tree, base
 
 _SIGN = {"support": 1.0, "oppose": -1.0}
 _THROUGH = ("nmod", "amod", "conj", "appos", "flat", "compound", "obj")
@@ -66,6 +66,11 @@ class StanceFinder:
 
     def _arguments(self, predicate: int, target_role: str, passive_agent: bool) -> list[int]:
         tree = self.tree
+        if target_role == PATIENT and tree.tokens[predicate].upos == "NOUN":
+            # The noun of an act: its patient is its "de"/"of" complement ("la condamnation
+            # par Paris de l'offensive russe").
+            owner = self.kb.preps.get(OWNER, frozenset())
+            return [k for k in tree.children(predicate, "nmod") if tree.case_of(k) in owner]
         if target_role == PATIENT:
             nodes = tree.children(predicate, "obj")
             return nodes + (tree.children(predicate, "nsubj:pass") if passive_agent else [])
@@ -95,6 +100,10 @@ class StanceFinder:
                 self._directive(source, q)
         elif role.kind == OWNER:
             self._event_noun(source, role.predicate)
+            if tree.tokens[role.predicate].upos == "NOUN":
+                self._frame(
+                    source, role.predicate, False, role.predicate
+                )  # "Britain's condemnation of"
 
     def _frame(self, source: str, q: int, passive: bool, top: int) -> None:
         frame = self.kb.verbs.get(self.tree.lemma(q))
@@ -113,7 +122,42 @@ class StanceFinder:
             hedge=self.tree.hedge(q),
         )
         for node in self._arguments(q, frame.target, passive):
-            self._add(source, self._ids_under(node), contribution)
+            authors = self._authors(node)
+            if authors is None:
+                self._add(source, self._ids_under(node), contribution)
+            else:
+                # Condemning, sanctioning or defending an act is taking a stance toward
+                # its author, not toward whom the act concerns (even when the engine
+                # missed the author's name).
+                judged = replace(contribution, weight=W.stance_its_act, kind=Kind.ITS_ACT_JUDGED)
+                self._add(source, authors, judged)
+
+    def _authors(self, node: int) -> set[str] | None:
+        """For an argument that is no participant but a noun with an author ("l'attaque DE
+        L'IRAN", "RUSSIA'S invasion", "l'offensive RUSSE", "le bilan D'EMMANUEL MACRON"):
+        the participants who are its author; None for no such noun. With a "par"/"by"
+        complement, that is the author and "de"/"of" is what the act is done to
+        ("l'invasion de l'Ukraine par")."""
+        tree = self.tree
+        if node in self.ids_at or tree.tokens[node].upos != "NOUN":
+            return None
+        kids = tree.children(node, "nmod", "amod")
+        by = self.kb.preps.get(AGENT, frozenset())
+        authors = [k for k in kids if tree.case_of(k) in by]
+        if not authors:
+            of = self.kb.preps.get(OWNER, frozenset())
+            authors = [k for k in kids if self._owns(k, of)]
+        if not authors:
+            return None
+        return {i for k in authors for i in self._ids_under(k, 1)}
+
+    def _owns(self, k: int, of: frozenset[str]) -> bool:
+        token = self.tree.tokens[k]
+        return (
+            token.deprel == "nmod:poss"
+            or base(token.deprel) == "amod"
+            or (self.tree.case_of(k) in of)
+        )
 
     def _directive(self, source: str, q: int) -> None:
         tree = self.tree

@@ -199,13 +199,30 @@ class Tree:
             chain.append(p)
             if self.lemma(p) in self.kb.speech_verbs:
                 continue  # what one says or tells others to do is not what one does
+            reasons = self.reason_clauses(p)
             for k in self.children(p, *CONTROLLED):
                 if (
                     not self.children(k, *SUBJECTS, "nsubj:pass")
                     and self.tokens[k].upos in PREDICATE_POS
+                    and k not in reasons
                 ):
                     todo.append(k)
         return chain
+
+    def reason_clauses(self, predicate: int) -> list[int]:
+        """Clauses saying why the predicate's object was acted on ("fined Apple for abusing
+        its position", "condamné Apple pour avoir abusé"): subjectless, opened by a reason
+        word, not a plain infinitive ("pour soutenir" is a purpose). Their unexpressed
+        subject is the object, so what they say is the object's act."""
+        if not self.children(predicate, "obj"):
+            return []
+        return [
+            k
+            for k in self.children(predicate, "advcl")
+            if not self.children(k, *SUBJECTS)
+            and "VerbForm=Inf" not in (self.tokens[k].feats or "")
+            and any(self.forms[m] in self.kb.reasons for m in self.children(k, "mark", "case"))
+        ]
 
     def role(self, head: int) -> Role:
         """The role of the mention whose syntactic head is ``head``."""
