@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from service.analysis.knowledge import fold
 from service.analysis.mentions import (
+    ACTOR_TYPES,
     DEMONYM,
     NAME,
     NOMINAL,
@@ -78,6 +79,10 @@ def _key(mention: Mention, people: list[str]) -> str:
     if mention.place:
         return "place:" + fold(mention.place)
     name = fold(mention.name)
+    if mention.type != "person" and any(p.endswith(" " + name) for p in people):
+        # "Le Maire" typed a place, "Bruno Le Maire" a person: the tail of a person's name
+        # is that person.
+        mention.type = "person"
     if mention.type == "person":
         matches = [p for p in people if _same_person(name, p)]
         full = [p for p in matches if " " in p]
@@ -106,7 +111,8 @@ def _keys(tree: Tree, mentions: list[Mention]) -> dict[int, str]:
 def _short_forms(tree: Tree, mentions: list[Mention]) -> dict[int, str]:
     """Organisations named short: an acronym given in parentheses after the name ("le
     Rassemblement national (RN)"), or the name's first words when only one organisation
-    of the document starts with them ("la Commission", "Commission européenne")."""
+    of the document starts or ends with them ("la Commission", "Commission européenne";
+    "the Commission", "European Commission")."""
     organisations = [m for m in mentions if m.type != "person" and m.kind == NAME]
     acronyms = {}
     for m in organisations:
@@ -116,12 +122,17 @@ def _short_forms(tree: Tree, mentions: list[Mention]) -> dict[int, str]:
     out = {}
     for m in organisations:
         name = fold(m.name)
-        longer = {fold(o.name) for o in organisations if fold(o.name).startswith(name + " ")}
+        longer = {o for o in (fold(o.name) for o in organisations) if _part_of(name, o)}
         if name in acronyms:
             out[id(m)] = acronyms[name]
         elif len(longer) == 1:
             out[id(m)] = longer.pop()
     return out
+
+
+def _part_of(short: str, name: str) -> bool:
+    """True when ``short`` is the first or last words of the longer ``name``."""
+    return name.startswith(short + " ") or name.endswith(" " + short)
 
 
 def _canonical(members: list[Mention]) -> tuple[str, str]:
@@ -164,14 +175,10 @@ def _resolve(tree: Tree, actors: list[Actor], mention: Mention) -> Actor | None:
 def group_actors(tree: Tree) -> list[Actor]:
     """All actors of the document, ordered by first mention, ids ``a1``, ``a2``..."""
     doc = tree.doc
-    names = name_mentions(doc, tree)
+    names = _typed(tree, name_mentions(doc, tree))
     taken = {i for m in names for i in tree.tokens_in(m.start, m.end)}
     nominal = [m for m in names if m.kind == NOMINAL]
     names = [m for m in names if m.kind != NOMINAL]
-    for m in names:
-        m.roles |= roles_before(tree, m)
-        if m.roles and m.place is None:
-            m.type = "person"  # "the Airbus chief executive Guillaume Faury" is a person
     extra = demonym_mentions(doc, tree, taken)
     groups: dict[str, list[Mention]] = {}
     mentions = names + extra
@@ -198,6 +205,21 @@ def group_actors(tree: Tree) -> list[Actor]:
     for number, actor in enumerate(actors, 1):
         actor.id = f"a{number}"
     return actors
+
+
+def _typed(tree: Tree, names: list[Mention]) -> list[Mention]:
+    """Names with the role phrases right before them; a name after a role is a person
+    whatever the engine typed it ("the Airbus chief executive Guillaume Faury",
+    "l'entraîneur Pep Guardiola"). Other names the engine typed as no actor are dropped."""
+    out = []
+    for m in names:
+        if m.kind != NOMINAL:
+            m.roles |= roles_before(tree, m)
+        if m.roles and m.place is None:
+            m.type = "person"
+        if m.type in ACTOR_TYPES:
+            out.append(m)
+    return out
 
 
 def _acts_or_is_actor(tree: Tree, members: list[Mention]) -> bool:

@@ -14,6 +14,9 @@ from service.analysis.syntax import AGENT, Tree
 from service.document import AnnotatedDocument, Entity
 
 ACTOR_TYPES = frozenset({"person", "organisation", "gpe", "location"})
+# Names the engine typed otherwise that may still be people: kept as mentions until the
+# grouping sees whether a role phrase comes right before them.
+_MAYBE_PEOPLE = frozenset({"misc"})
 # Punctuation an engine sometimes leaves at the edge of an entity span (dashes, quotes).
 EDGE = " \t,;:.-\u2013\u2014()[]\"'\u00ab\u00bb\u201c\u201d"
 NAME, NOMINAL, PRONOUN, DEMONYM, METONYM = "name", "nominal", "pronoun", "demonym", "metonym"
@@ -146,7 +149,14 @@ def _extend_left(tree: Tree, entity: Entity) -> Entity:
         {fold(before.text), fold(before.text) + " "} & set(articles)
     )
     torn_off = entity.type == "person" and before.upos == "PROPN"
-    if (article and not first) or (torn_off and _first_name(tree.kb, before.text)):
+    # At a sentence start, a capital says nothing; there "Le" joins only when another
+    # name of the document ends with it ("Le Maire" after "Bruno Le Maire").
+    if article and first:
+        joined = fold(tree.doc.span(before.start, entity.end))
+        article = any(
+            fold(tree.doc.span(e.start, e.end)).endswith(" " + joined) for e in tree.doc.entities
+        )
+    if article or (torn_off and _first_name(tree.kb, before.text)):
         start = before.start
     if start == entity.start:
         return entity
@@ -205,7 +215,7 @@ def name_mentions(doc: AnnotatedDocument, tree: Tree) -> list[Mention]:
     out: list[Mention] = []
     others = frozenset(fold(doc.span(e.start, e.end).strip(EDGE)) for e in doc.entities)
     for index, entity, also in _joined(doc):
-        if entity.type not in ACTOR_TYPES:
+        if entity.type not in ACTOR_TYPES | _MAYBE_PEOPLE:
             continue
         mention = _entity_mention(tree, index, entity, others)
         if mention is not None:
