@@ -207,6 +207,77 @@ def test_stance_from_a_verb_frame_toward_its_recipient():
     ]
 
 
+CONDEMNED_EN = """
+    1  Britain    Britain    PROPN  _  _  2  nsubj     _  ner=S-GPE
+    2  condemned  condemn    VERB   _  _  0  root      _  _
+    3  Iran       Iran       PROPN  _  _  5  nmod:poss _  SpaceAfter=No|ner=S-GPE
+    4  's         's         PART   _  _  3  case      _  _
+    5  attack     attack     NOUN   _  _  2  obj       _  _
+    6  on         on         ADP    _  _  7  case      _  _
+    7  Israel     Israel     PROPN  _  _  5  nmod      _  SpaceAfter=No|ner=S-GPE
+    8  .          .          PUNCT  _  _  2  punct     _  _
+"""
+
+CONDEMNED_FR = """
+    1  La         le         DET    _  _  2  det       _  _
+    2  France     France     PROPN  _  _  3  nsubj     _  ner=S-LOC
+    3  condamne   condamner  VERB   _  _  0  root      _  _
+    4  l'         le         DET    _  _  5  det       _  SpaceAfter=No
+    5  attaque    attaque    NOUN   _  _  3  obj       _  _
+    6  de         de         ADP    _  _  8  case      _  _
+    7  l'         le         DET    _  _  8  det       _  SpaceAfter=No
+    8  Iran       Iran       PROPN  _  _  5  nmod      _  ner=S-LOC
+    9  contre     contre     ADP    _  _  10 case      _  _
+    10 Israël     Israël     PROPN  _  _  5  nmod      _  SpaceAfter=No|ner=S-LOC
+    11 .          .          PUNCT  _  _  3  punct     _  _
+"""
+
+
+def test_stance_condemning_an_act_opposes_its_author_not_its_target():
+    for conllu, language, source, author, victim, verb in (
+        (CONDEMNED_EN, "en", "United Kingdom", "Iran", "Israel", "condemn"),
+        (CONDEMNED_FR, "fr", "France", "Iran", "Israël", "condamner"),
+    ):
+        body = analyse(conllu_document(conllu, language), DEFAULT_SECTIONS)
+        entry = stance(body, source, author)
+        frame = knowledge(language).verbs[verb]
+        assert entry["label"] == "oppose"
+        assert [(w, v, r) for w, v, r in words(entry)] == [
+            (words(entry)[0][0], round(-frame.strength * W.stance_its_act, 3), "judges its act")
+        ]
+        victim_id = actor(body, victim)["id"]
+        assert all(s["target"] != victim_id for s in actor(body, source)["stances"])
+
+
+def test_a_reason_clause_is_the_objects_act_and_suing_opposes():
+    body = run("""
+        1  The        the        DET    _  _  2  det       _  _
+        2  Commission Commission PROPN  _  _  3  nsubj     _  ner=S-ORG
+        3  fined      fine       VERB   _  _  0  root      _  _
+        4  Apple      Apple      PROPN  _  _  3  obj       _  ner=S-ORG
+        5  for        for        ADP    _  _  6  mark      _  _
+        6  abusing    abuse      VERB   _  _  3  advcl     _  VerbForm=Ger
+        7  its        its        PRON   _  _  8  nmod:poss _  _
+        8  position   position   NOUN   _  _  6  obj       _  SpaceAfter=No
+        9  ,          ,          PUNCT  _  _  12 punct     _  _
+        10 and        and        CCONJ  _  _  12 cc        _  _
+        11 Google     Google     PROPN  _  _  12 nsubj     _  ner=S-ORG
+        12 sued       sue        VERB   _  _  3  conj      _  _
+        13 Microsoft  Microsoft  PROPN  _  _  12 obj       _  SpaceAfter=No|ner=S-ORG
+        14 .          .          PUNCT  _  _  3  punct     _  _
+    """)
+    # "abusing" is what Apple did, as the agent of a verb without a frame; the Commission
+    # only fined.
+    expected = round(KB.valence["abuse"] * W.its_predicate, 3)
+    assert ("abusing", expected, "its predicate") in words(actor(body, "Apple")["sentiment"])
+    assert "abusing" not in [w for w, _, _ in words(actor(body, "Commission")["sentiment"])]
+    assert stance(body, "Commission", "Apple")["label"] == "oppose"
+    entry = stance(body, "Google", "Microsoft")
+    assert words(entry) == [
+        ("sued", round(-KB.verbs["sue"].strength * W.stance_frame, 3), "opposes (patient)")
+    ]
+
+
 SAID = """
     1  Biden    Biden   PROPN  _  _  2  nsubj  _  ner=S-PERSON
     2  said     say     VERB   _  _  0  root   _  _

@@ -178,8 +178,10 @@ def _first_name(kb: Knowledge, word: str) -> bool:
 def _trim_amount(tree: Tree, start: int, end: int) -> int:
     """The end of a name without the numbers stuck after it ("Arsenal 4-0", "Apple 1.8
     billion") or a possessive clitic ("Biden's"): trailing tokens that are numbers,
-    symbols, case particles or hold no letter."""
+    symbols, case particles or hold no letter, and any parenthesis ("Haaland (doublé)")."""
     inside = list(tree.tokens_in(start, end))
+    opening = next((k for k, i in enumerate(inside) if k and tree.tokens[i].text in "(["), None)
+    inside = inside[:opening]
     while len(inside) > 1:
         last = tree.tokens[inside[-1]]
         clitic = last.upos == "PART" and last.deprel == "case"  # the possessive "'s"
@@ -189,7 +191,13 @@ def _trim_amount(tree: Tree, start: int, end: int) -> int:
     return tree.tokens[inside[-1]].end if inside else end
 
 
-def _name(kb: Knowledge, surface: str, others: frozenset[str]) -> str:
+def _part_of(short: str, name: str, kind: str) -> bool:
+    """True when ``short`` begins ``name``, or ends it for an organisation ("Commission",
+    "European Commission"; the end of a person's name is a surname: "Le Pen")."""
+    return name.startswith(short + " ") or (kind != "person" and name.endswith(" " + short))
+
+
+def _name(kb: Knowledge, surface: str, others: frozenset[tuple[str, str]]) -> str:
     """The name without titles and determiners. A capitalised article alone before the
     name is part of it ("Le Pen", "Le Monde", "The Guardian") unless what follows is known
     without it: a country, organisation or nationality word ("La France", "The Kremlin"),
@@ -203,7 +211,11 @@ def _name(kb: Knowledge, surface: str, others: frozenset[str]) -> str:
         and surface[:1].isupper()
         and kb.place_of(rest) is None
         and kb.demonym_of(rest) is None
-        and not any(o == fold(rest) or o.startswith(fold(rest) + " ") for o in others)
+        and not any(
+            o == fold(rest) or _part_of(fold(rest), o, kind)
+            for o, kind in others
+            if o != fold(surface.strip(EDGE))  # not the name itself
+        )
     ):
         return surface.strip(EDGE)
     return rest
@@ -213,7 +225,7 @@ def name_mentions(doc: AnnotatedDocument, tree: Tree) -> list[Mention]:
     """Mentions from the engine's named entities, cleaned of titles, determiners and
     amounts, noise filtered."""
     out: list[Mention] = []
-    others = frozenset(fold(doc.span(e.start, e.end).strip(EDGE)) for e in doc.entities)
+    others = frozenset((fold(doc.span(e.start, e.end).strip(EDGE)), e.type) for e in doc.entities)
     for index, entity, also in _joined(doc):
         if entity.type not in ACTOR_TYPES | _MAYBE_PEOPLE:
             continue
@@ -225,7 +237,7 @@ def name_mentions(doc: AnnotatedDocument, tree: Tree) -> list[Mention]:
 
 
 def _entity_mention(
-    tree: Tree, index: int, entity: Entity, others: frozenset[str]
+    tree: Tree, index: int, entity: Entity, others: frozenset[tuple[str, str]]
 ) -> Mention | None:
     doc, kb = tree.doc, tree.kb
     core, entity = entity, _extend_left(tree, entity)
