@@ -293,3 +293,161 @@ def test_an_english_article_reads_like_the_french_one(enrich):
     assert {"Blinken", "Antony Blinken"} <= set(actor(body, "Antony Blinken")["aliases"])
     names = {a["name"] for a in body["actors"]}
     assert not names & {"Image", "Getty", "State"}
+
+
+def evidence_words(portrayal: dict) -> list[str]:
+    return [w["text"] for e in portrayal["evidence"] for w in e["words"]]
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        (
+            "Marine Le Pen a critiqué le gouvernement. Le Pen a ensuite quitté la salle.",
+            "fr",
+            [("Marine Le Pen", "person", 2)],
+        ),
+        (
+            "Selon Le Figaro et Le Monde, Bruno Le Maire a démissionné. Le Maire a quitté Bercy.",
+            "fr",
+            [
+                ("Le Figaro", "organisation", 1),
+                ("Le Monde", "organisation", 1),
+                ("Bruno Le Maire", "person", 2),
+            ],
+        ),
+        (
+            "Andrés Manuel López Obrador met Joe Biden. López Obrador praised him.",
+            "en",
+            [("Andrés Manuel López Obrador", "person", 2), ("Joe Biden", "person", 1)],
+        ),
+        (
+            "The Airbus chief executive Guillaume Faury said demand was strong.",
+            "en",
+            [("Airbus", "organisation", 1), ("Guillaume Faury", "person", 1)],
+        ),
+    ],
+)
+def test_names_as_a_reader_reads_them(enrich, text, language, expected):
+    body = enrich(text, language)
+    assert [(a["name"], a["type"], len(a["mentions"])) for a in body["actors"]] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "source", "author", "victim"),
+    [
+        (
+            "La France condamne fermement l'attaque de la Russie contre l'Ukraine.",
+            "fr",
+            "France",
+            "Russie",
+            "Ukraine",
+        ),
+        (
+            "Britain strongly condemned Russia's attack on Ukraine.",
+            "en",
+            "United Kingdom",
+            "Russia",
+            "Ukraine",
+        ),
+        (
+            "La condamnation par Paris de l'offensive de la Russie a irrité Moscou.",
+            "fr",
+            "France",
+            "Russie",
+            None,
+        ),
+        (
+            "Britain's condemnation of Russia's offensive angered Moscow.",
+            "en",
+            "United Kingdom",
+            "Russia",
+            None,
+        ),
+    ],
+)
+def test_condemning_an_act_opposes_its_author(enrich, text, language, source, author, victim):
+    body = enrich(text, language)
+    assert stance(body, source, author) == "oppose"
+    if victim is not None:
+        assert stance(body, source, victim) == "none"
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "act"),
+    [
+        (
+            "La Commission européenne a condamné Apple pour avoir abusé de sa position dominante.",
+            "fr",
+            "abusé",
+        ),
+        (
+            "La Commission européenne a sanctionné Google pour avoir trompé les consommateurs.",
+            "fr",
+            "trompé",
+        ),
+    ],
+)
+def test_what_the_object_was_punished_for_is_its_own_act(enrich, text, language, act):
+    body = enrich(text, language)
+    target = body["actors"][1]["name"]
+    assert stance(body, "Commission européenne", target) == "oppose"
+    assert act in evidence_words(actor(body, target)["sentiment"])
+    assert act not in evidence_words(actor(body, "Commission européenne")["sentiment"])
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [("Google a poursuivi Microsoft en justice.", "fr"), ("Amazon sued Apple.", "en")],
+)
+def test_suing_opposes(enrich, text, language):
+    body = enrich(text, language)
+    source, target = (a["name"] for a in body["actors"])
+    assert stance(body, source, target) == "oppose"
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "speaker"),
+    [
+        ("Marine Le Pen s'est dite « prête à gouverner ».", "fr", "Marine Le Pen"),
+        (
+            "Marine Le Pen a assuré être « prête à exercer le pouvoir » dès 2027.",
+            "fr",
+            "Marine Le Pen",
+        ),
+        ('Nigel Farage said he was "ready to govern" after the vote.', "en", "Nigel Farage"),
+    ],
+)
+def test_a_short_quote_gets_the_speaker_the_sentence_names(enrich, text, language, speaker):
+    body = enrich(text, language)
+    speaker_id = actor(body, speaker)["id"]
+    assert body["quotes"] and all(q["speaker"] == speaker_id for q in body["quotes"])
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "accuser", "defender", "target"),
+    [
+        (
+            "Jordan Bardella a accusé Emmanuel Macron de mépriser les électeurs. "
+            "Gabriel Attal a défendu le bilan d'Emmanuel Macron.",
+            "fr",
+            "Jordan Bardella",
+            "Gabriel Attal",
+            "Emmanuel Macron",
+        ),
+        (
+            "Kemi Badenoch accused Keir Starmer of betraying voters. "
+            "Rachel Reeves defended Keir Starmer's record.",
+            "en",
+            "Kemi Badenoch",
+            "Rachel Reeves",
+            "Keir Starmer",
+        ),
+    ],
+)
+def test_accusing_opposes_and_defending_a_record_supports(
+    enrich, text, language, accuser, defender, target
+):
+    body = enrich(text, language)
+    assert stance(body, accuser, target) == "oppose"
+    assert stance(body, defender, target) == "support"

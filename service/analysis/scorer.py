@@ -81,6 +81,8 @@ class Scorer:
         out: list[Contribution | None] = []
         seen = {skip}
         for root in roots:
+            if root in self.blocked and root != skip:
+                continue  # another mention: what is under it is its own
             for i in self.tree.subtree(root, self.blocked - {skip}):
                 if i not in seen and i not in self.blocked:
                     seen.add(i)
@@ -124,6 +126,8 @@ class Scorer:
         described = self.tree.children(head, "amod", "appos", "acl")
         out = self._words(described, Link(Kind.DESCRIBED_AS, W.described_as, head), head, span)
         out += self._by_role(head, span)
+        for k in self.tree.reason_clauses(head):  # "Google, pour avoir trompé": its act
+            out += self._as_subject(head, k, span)
         found = [c for c in out if c is not None]
         if self._in_reported(mention.start):
             for c in found:

@@ -199,7 +199,7 @@ class Tree:
             chain.append(p)
             if self.lemma(p) in self.kb.speech_verbs:
                 continue  # what one says or tells others to do is not what one does
-            reasons = self.reason_clauses(p)
+            reasons = self.reason_clauses(p) if self.children(p, "obj") else []
             for k in self.children(p, *CONTROLLED):
                 if (
                     not self.children(k, *SUBJECTS, "nsubj:pass")
@@ -209,16 +209,15 @@ class Tree:
                     todo.append(k)
         return chain
 
-    def reason_clauses(self, predicate: int) -> list[int]:
-        """Clauses saying why the predicate's object was acted on ("fined Apple for abusing
-        its position", "condamné Apple pour avoir abusé"): subjectless, opened by a reason
-        word, not a plain infinitive ("pour soutenir" is a purpose). Their unexpressed
-        subject is the object, so what they say is the object's act."""
-        if not self.children(predicate, "obj"):
-            return []
+    def reason_clauses(self, i: int) -> list[int]:
+        """Clauses under token ``i`` saying why an object was acted on ("fined Apple for
+        abusing its position", "condamné Apple pour avoir abusé"): subjectless, opened by
+        a reason word, not a plain infinitive ("pour soutenir" is a purpose). Under the
+        verb (when it has an object) or under the object itself, as parsers attach them,
+        their unexpressed subject is the object: what they say is the object's act."""
         return [
             k
-            for k in self.children(predicate, "advcl")
+            for k in self.children(i, "advcl")
             if not self.children(k, *SUBJECTS)
             and "VerbForm=Inf" not in (self.tokens[k].feats or "")
             and any(self.forms[m] in self.kb.reasons for m in self.children(k, "mark", "case"))
