@@ -326,6 +326,22 @@ def evidence_words(portrayal: dict) -> list[str]:
             "en",
             [("Airbus", "organisation", 1), ("Guillaume Faury", "person", 1)],
         ),
+        (
+            # the tagger takes "LFI" for a determiner: a known name is no noise
+            "La France insoumise critique le budget. LFI votera contre.",
+            "fr",
+            [("La France insoumise", "organisation", 2)],
+        ),
+        (
+            "The Scottish National Party won seats. The SNP will govern with Labour.",
+            "en",
+            [("Scottish National Party", "organisation", 2), ("Labour Party", "organisation", 1)],
+        ),
+        (
+            "Bloomberg News reported that Kyiv rejected the plan.",
+            "en",
+            [("Bloomberg News", "organisation", 1), ("Ukraine", "country", 1)],
+        ),
     ],
 )
 def test_names_as_a_reader_reads_them(enrich, text, language, expected):

@@ -68,6 +68,8 @@ def _is_noise(doc: AnnotatedDocument, tree: Tree, entity: Entity, name: str) -> 
     kb = tree.kb
     if len(name) < 2 or not any(c.isalpha() for c in name) or fold(name) in kb.noise:
         return True
+    if kb.place_of(name) is not None:
+        return False  # a known name ("LFI") whatever the tagger made of it
     if (
         "\n" in doc.span(entity.start, entity.end)
         or fold(doc.span(entity.start, entity.end)) in kb.noise

@@ -81,14 +81,15 @@ class Tree:
         return range(first, max(first, last))
 
     def head_of(self, start: int, end: int) -> int | None:
-        """The syntactic head of a span: its token whose head lies outside it."""
+        """The syntactic head of a span: its token whose head lies outside it; of several,
+        one attached to the clause rather than a root the parser left alone ("Marine" torn
+        off "Le Pen s'est dite...")."""
         inside = self.tokens_in(start, end)
         if not inside:
             return None
-        for i in inside:
-            if self.tokens[i].head not in inside:
-                return i
-        return inside[0]
+        outside = [i for i in inside if self.tokens[i].head not in inside]
+        attached = [i for i in outside if self.tokens[i].head >= 0]
+        return (attached or outside or [inside[0]])[0]
 
     def lemma(self, i: int) -> str:
         """Folded lemma (or form) of token ``i``."""
