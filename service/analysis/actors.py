@@ -234,13 +234,7 @@ def _acts_or_is_actor(tree: Tree, members: list[Mention]) -> bool:
 
 def owner_of_entities(actors: list[Actor]) -> dict[int, str]:
     """Entity index -> id of the actor it is a mention of."""
-    return {
-        index: a.id
-        for a in actors
-        for m in a.mentions
-        for index in (m.entity, m.also)
-        if index is not None
-    }
+    return {m.entity: a.id for a in actors for m in a.mentions if m.entity is not None}
 
 
 def salience(actors: list[Actor], tree: Tree, title: str | None) -> None:

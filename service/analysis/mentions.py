@@ -39,7 +39,6 @@ class Mention:
     place: str | None = None  # the country or organisation it stands for, if known
     place_kind: str | None = None  # "country" or "organisation"
     roles: set[str] = field(default_factory=set)  # role phrases seen right before a name
-    also: int | None = None  # a second entity joined into this one (a long name split)
 
 
 def _prefix_length(text: str, prefixes: tuple[str, ...]) -> int:
@@ -110,17 +109,20 @@ def _split_title(tree: Tree, start: int, end: int) -> tuple[int, str | None]:
     return name_start, fold(tree.doc.span(start, tree.tokens[inside[k - 1]].end))
 
 
-def _joined(doc: AnnotatedDocument) -> list[tuple[int, Entity, int | None]]:
-    """The engine's entities, with two person spans that touch ("Andrés Manuel" + "López
-    Obrador", nothing but a space between) joined into one: (index, span, joined index)."""
-    out: list[tuple[int, Entity, int | None]] = []
+def _joined(doc: AnnotatedDocument) -> list[tuple[int, Entity]]:
+    """The engine's entities as (index, span), two person spans that touch ("Andrés
+    Manuel" + "López Obrador", nothing but a space between) joined into one name under the
+    first one's index (the second entity then belongs to no actor)."""
+    out: list[tuple[int, Entity]] = []
+    joined = False
     for index, entity in enumerate(doc.entities):
-        if out and _touch(doc, out[-1][1], entity) and out[-1][2] is None:
-            first, previous, _ = out[-1]
-            joined = Entity(previous.start, entity.end, "person", previous.label, entity.sentence)
-            out[-1] = (first, joined, index)
+        if out and not joined and _touch(doc, out[-1][1], entity):
+            first, previous = out[-1]
+            span = Entity(previous.start, entity.end, "person", previous.label, entity.sentence)
+            out[-1], joined = (first, span), True
             continue
-        out.append((index, entity, None))
+        out.append((index, entity))
+        joined = False
     return out
 
 
@@ -228,12 +230,15 @@ def name_mentions(doc: AnnotatedDocument, tree: Tree) -> list[Mention]:
     amounts, noise filtered."""
     out: list[Mention] = []
     others = frozenset((fold(doc.span(e.start, e.end).strip(EDGE)), e.type) for e in doc.entities)
-    for index, entity, also in _joined(doc):
+    for index, entity in _joined(doc):
         if entity.type not in ACTOR_TYPES | _MAYBE_PEOPLE:
             continue
         mention = _entity_mention(tree, index, entity, others)
         if mention is not None:
-            mention.also = also
+            # The name may reach beyond the engine's span ("Marine" + "Le Pen"); the
+            # mention's offsets stay inside it, as the answer's contract says.
+            own = doc.entities[index]
+            mention.start, mention.end = max(mention.start, own.start), min(mention.end, own.end)
             out.append(mention)
     return out
 
