@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import shutil
-import socket
-import subprocess
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +14,7 @@ import redis
 from service import create_app
 from service.config import Settings
 from service.engines import EngineRegistry
+from tests.servers import RedisServer
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT.parent / "shared" / "samples" / "fr-russie-ukraine.txt"
@@ -104,64 +101,13 @@ def redis_app(spacy_registry: EngineRegistry, redis_prefix: str):
     return create_app(settings, registry=spacy_registry)
 
 
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class RedisServer:
-    """A private redis-server process that a test may stop and start again."""
-
-    def __init__(self, workdir: Path) -> None:
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self._workdir = workdir
-        self._proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        binary = shutil.which("redis-server")
-        if binary is None:
-            pytest.fail("redis-server is not installed; .ci/run installs it")
-        self._proc = subprocess.Popen(
-            [
-                binary,
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self._workdir),
-                "--enable-debug-command",
-                "local",
-            ],
-            stdout=subprocess.DEVNULL,
-        )
-        client = redis.Redis.from_url(self.url, socket_timeout=0.5)
-        for _ in range(100):
-            try:
-                client.ping()
-                return
-            except redis.ConnectionError:
-                time.sleep(0.05)
-        raise RuntimeError("private redis-server did not start")
-
-    def stop(self) -> None:
-        if self._proc is not None:
-            self._proc.terminate()
-            self._proc.wait(timeout=10)
-            self._proc = None
-
-
 @pytest.fixture
 def private_redis(tmp_path: Path) -> Iterator[RedisServer]:
     """A redis-server of this test's own, started; stopped at the end."""
     server = RedisServer(tmp_path)
-    server.start()
+    try:
+        server.start()
+    except RuntimeError as exc:
+        pytest.fail(f"{exc}; .ci/run installs it")
     yield server
     server.stop()

@@ -20,8 +20,9 @@ import pytest
 import redis
 import requests
 
-from tests.conftest import EMPTY_STANZA, REDIS_URL, ROOT, free_port
+from tests.conftest import EMPTY_STANZA, REDIS_URL, ROOT
 from tests.contract import check
+from tests.servers import free_port
 from tests.stanza_fixture import build_tiny_resources
 
 pytestmark = pytest.mark.gunicorn

@@ -13,7 +13,7 @@ import zstandard
 
 # Values start with this tag so that a foreign or corrupt value under our key is detected
 # and ignored instead of served.
-_MAGIC = b"ENR2"
+TAG = b"ENR2"
 # zstd contexts are not thread-safe: one pair per thread (request and engine threads all
 # encode and decode).
 _local = threading.local()
@@ -71,7 +71,7 @@ def cache_key(prefix: str, version: int, parts: dict[str, object]) -> str:
 
 def encode(body: bytes) -> bytes:
     """Compress an answer for storage."""
-    return _MAGIC + _codec()[0].compress(body)
+    return TAG + _codec()[0].compress(body)
 
 
 def decode(value: bytes) -> bytes | None:
@@ -81,10 +81,10 @@ def decode(value: bytes) -> bytes | None:
     Only the first and last bytes are checked, not the whole JSON: the frame's checksum
     already proves the bytes are the ones ``encode`` compressed, and parsing a 35 kB answer
     would cost more than the rest of a cache hit together."""
-    if not value.startswith(_MAGIC):
+    if not value.startswith(TAG):
         return None
     try:
-        body = _codec()[1].decompress(value[len(_MAGIC) :])
+        body = _codec()[1].decompress(value[len(TAG) :])
     except zstandard.ZstdError:
         return None
     return body if body[:1] == b"{" and body[-1:] == b"}" else None
