@@ -29,9 +29,7 @@ import contextlib
 import hashlib
 import importlib.metadata
 import json
-import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -58,8 +56,9 @@ PIPELINE = ("tokenize", "pos", "lemma", "depparse", "ner")
 
 
 def cache_key() -> str:
-    """Hash of this builder and the Stanza version: editing either rebuilds."""
+    """Hash of this builder, the trainer runner and the Stanza version: editing any rebuilds."""
     digest = hashlib.sha256(Path(__file__).read_bytes())
+    digest.update((ROOT / "tests" / "stanza_fixture" / "_train.py").read_bytes())
     digest.update(importlib.metadata.version("stanza").encode())
     return digest.hexdigest()[:20]
 
@@ -76,12 +75,15 @@ def _charlm_args(models: Path) -> list[str]:
     ]
 
 
-def _jobs(data: Path, models: Path) -> list[tuple[str, str, list[str]]]:
-    """(name, trainer module, argv) for every model, in dependency order. Only step counts,
-    batch sizes and paths are set: every dimension is the trainer's default."""
+def _jobs(data: Path, models: Path) -> list[dict[str, Any]]:
+    """Every job, in dependency order, for ``tests/stanza_fixture/_train.py``: the pretrain,
+    then the trainers. Only step counts, batch sizes and paths are set: every dimension is
+    the trainer's default."""
     common = ["--shorthand", SHORTHAND, "--save_dir", str(models), "--device", "cpu"]
     pretrain = ["--wordvec_pretrain_file", str(models / "pretrain.pt")]
-    jobs = []
+    shape = {"words": PRETRAIN_WORDS, "dim": PRETRAIN_DIM}
+    vectors = {"vectors": str(data / "vectors.txt"), "output": str(models / "pretrain.pt")}
+    jobs: list[tuple[str, str, list[str]]] = []
     for direction in ("forward", "backward"):
         argv = [
             *(
@@ -126,44 +128,8 @@ def _jobs(data: Path, models: Path) -> list[tuple[str, str, list[str]]]:
         *_charlm_args(models),
     ]
     jobs.append(("ner", "stanza.models.ner_tagger", common + ner))
-    return jobs
-
-
-def _write_pretrain(data: Path, output: Path) -> None:
-    """A 100,000 x 100 pretrain: the corpus words first (so the taggers see known words),
-    then filler words; random vectors, since only the shape matters here."""
-    import torch
-    from stanza.models.common.pretrain import Pretrain, PretrainedWordVocab
-    from stanza.models.common.vocab import VOCAB_PREFIX
-
-    lines = (data / "vectors.txt").read_text(encoding="utf-8").splitlines()[1:]
-    words = list(dict.fromkeys(line.split(" ", 1)[0] for line in lines))
-    words += [f"mot{i:06d}" for i in range(PRETRAIN_WORDS - len(words))]
-    generator = torch.Generator().manual_seed(0)
-    pretrain = Pretrain(str(output))
-    pretrain._vocab = PretrainedWordVocab(words)
-    pretrain._emb = torch.randn(len(words) + len(VOCAB_PREFIX), PRETRAIN_DIM, generator=generator)
-    pretrain.save(str(output))
-
-
-def train_in_child(spec_file: Path) -> None:
-    """Child-process entry: the pretrain, then every trainer in order. Training runs torch
-    with several threads and seeds global generators, so it never runs in the benchmark's
-    own process."""
-    import importlib
-
-    import torch
-
-    spec = json.loads(spec_file.read_text(encoding="utf-8"))
-    torch.set_num_threads(int(spec["threads"]))
-    data, models = Path(spec["data"]), Path(spec["models"])
-    began = time.perf_counter()
-    _write_pretrain(data, models / "pretrain.pt")
-    print(f"### pretrain: {time.perf_counter() - began:.1f}s", flush=True)
-    for name, module, argv in spec["jobs"]:
-        began = time.perf_counter()
-        importlib.import_module(module).main(argv)
-        print(f"### {name}: {time.perf_counter() - began:.1f}s", flush=True)
+    trainers = [{"name": n, "module": m, "argv": argv} for n, m, argv in jobs]
+    return [{"name": "pretrain", "random_pretrain": vectors | shape}, *trainers]
 
 
 def _charlm_text(data: Path, out: Path) -> None:
@@ -198,6 +164,7 @@ def _build(work: Path, threads: int) -> dict[str, Any]:
     sys.path.insert(0, str(ROOT))
     from tests.stanza_fixture import PACKAGE as TINY
     from tests.stanza_fixture import build_tiny_resources
+    from tests.stanza_fixture.build import start_training
     from tests.stanza_fixture.corpus import LANGUAGES, write_corpus
 
     began = time.perf_counter()
@@ -207,26 +174,15 @@ def _build(work: Path, threads: int) -> dict[str, Any]:
     models.mkdir(parents=True)
     write_corpus(LANGUAGES[LANGUAGE], data)
     _charlm_text(data, models / "charlm.txt")
-    spec = {
-        "threads": threads,
-        "data": str(data),
-        "models": str(models),
-        "jobs": _jobs(data, models),
-    }
-    spec_file = work / "jobs.json"
-    spec_file.write_text(json.dumps(spec, indent=1), encoding="utf-8")
     log = work / "train.log"
     began = time.perf_counter()
-    with log.open("w", encoding="utf-8") as out:
-        env = {**os.environ, "OMP_NUM_THREADS": str(threads), "WANDB_MODE": "disabled"}
-        code = subprocess.call(
-            [sys.executable, __file__, "--train-child", str(spec_file)],
-            cwd=models,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=env,
-            timeout=1800,
-        )
+    child = start_training(_jobs(data, models), threads, models, log)
+    try:
+        code = child.wait(timeout=1800)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
     if code != 0:
         tail = "\n".join(log.read_text(encoding="utf-8").splitlines()[-40:])
         raise RuntimeError(f"training the production-shaped models failed:\n{tail}")
@@ -291,7 +247,6 @@ def build_prod_resources(cache_root: Path = DEFAULT_CACHE, threads: int = 2) -> 
             began = time.perf_counter()
             done = _build(work, threads)
             done["build_seconds"] = round(time.perf_counter() - began, 1)
-            (work / "jobs.json").unlink()
             (work / _DONE).write_text(json.dumps(done, indent=2), encoding="utf-8")
             work.rename(final)
             for old in cache_root.iterdir():
@@ -313,11 +268,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE)
     parser.add_argument("--threads", type=int, default=2, help="torch threads for training")
-    parser.add_argument("--train-child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.train_child:
-        train_in_child(args.train_child)
-        return
     resources = build_prod_resources(args.cache_dir, args.threads)
     print(resources)
     print(json.dumps(build_info(resources), indent=2))

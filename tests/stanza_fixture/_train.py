@@ -2,14 +2,17 @@
 
 usage: python _train.py JOBS_JSON
 
-``JOBS_JSON`` holds ``{"threads": int, "jobs": [job, ...]}`` where a job is either
+``JOBS_JSON`` holds ``{"threads": int, "jobs": [job, ...]}`` where a job is one of
 ``{"name": str, "pretrain": {"vectors": path, "output": path}}`` (a word2vec text file turned into a
-Stanza pretrain file) or ``{"name": str, "module": "stanza.models.X", "argv": [str, ...]}``
-(``stanza.models.X.main(argv)``).
+Stanza pretrain file), ``{"name": str, "random_pretrain": {"vectors": path, "output": path,
+"words": int, "dim": int}}`` (a pretrain of that shape: the file's words first, then filler words,
+random vectors; ``bench/stanza_prod.py``'s production-shaped set) or ``{"name": str, "module":
+"stanza.models.X", "argv": [str, ...]}`` (``stanza.models.X.main(argv)``).
 
-The fixture builder runs this as a script in a child process rather than calling the trainers
-in-process: training seeds the global random generators, reconfigures logging and runs torch with
-several threads, and a process that has done multi-threaded torch work can hang in a later fork.
+The fixture builder and ``bench/stanza_prod.py`` run this (through ``build.start_training``) as
+a script in a child process rather than calling the trainers in-process: training seeds the
+global random generators, reconfigures logging and runs torch with several threads, and a
+process that has done multi-threaded torch work can hang in a later fork.
 This file imports nothing from the fixture package, so it runs by path from any working directory.
 """
 
@@ -31,6 +34,23 @@ def _make_pretrain(vectors: str, output: str) -> None:
     print(f"pretrain: {len(pretrain.vocab)} words x {pretrain.emb.shape[1]} dims", flush=True)
 
 
+def _random_pretrain(vectors: str, output: str, words: int, dim: int) -> None:
+    """A ``words`` x ``dim`` pretrain whose vocabulary starts with the words of ``vectors`` (so
+    the taggers see known words); random vectors, for when only the shape matters."""
+    import torch
+    from stanza.models.common.pretrain import Pretrain, PretrainedWordVocab
+    from stanza.models.common.vocab import VOCAB_PREFIX
+
+    lines = Path(vectors).read_text(encoding="utf-8").splitlines()[1:]
+    vocab = list(dict.fromkeys(line.split(" ", 1)[0] for line in lines))
+    vocab += [f"mot{i:06d}" for i in range(words - len(vocab))]
+    generator = torch.Generator().manual_seed(0)
+    pretrain = Pretrain(output)
+    pretrain._vocab = PretrainedWordVocab(vocab)
+    pretrain._emb = torch.randn(len(vocab) + len(VOCAB_PREFIX), dim, generator=generator)
+    pretrain.save(output)
+
+
 def run(spec: dict[str, Any]) -> None:
     """Run every job of ``spec`` in order, printing how long each took."""
     import torch
@@ -40,6 +60,8 @@ def run(spec: dict[str, Any]) -> None:
         start = time.perf_counter()
         if "pretrain" in job:
             _make_pretrain(job["pretrain"]["vectors"], job["pretrain"]["output"])
+        elif "random_pretrain" in job:
+            _random_pretrain(**job["random_pretrain"])
         else:
             importlib.import_module(job["module"]).main(list(job["argv"]))
         print(f"### {job['name']}: {time.perf_counter() - start:.1f}s", flush=True)

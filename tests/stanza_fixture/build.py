@@ -214,29 +214,37 @@ def _training_jobs(spec: LanguageSpec, data: Path, models: Path) -> list[dict[st
     return jobs
 
 
+def start_training(
+    jobs: list[dict[str, Any]], threads: int, workdir: Path, log: Path
+) -> subprocess.Popen[bytes]:
+    """Start ``_train.py`` on ``jobs`` in a child process (``workdir`` its working directory,
+    where the job list is written; stdout and stderr to ``log``); the ``subprocess.Popen``."""
+    jobs_file = workdir / "jobs.json"
+    jobs_file.write_text(json.dumps({"threads": threads, "jobs": jobs}, indent=1), encoding="utf-8")
+    env = {**os.environ, "OMP_NUM_THREADS": str(threads), "WANDB_MODE": "disabled"}
+    with log.open("w", encoding="utf-8") as out:
+        return subprocess.Popen(
+            [sys.executable, str(_HERE / "_train.py"), str(jobs_file)],
+            cwd=workdir,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+
+
 def _train(langs: Sequence[str], work: Path) -> dict[str, float]:
     """Train every language in its own child process, all at once; return seconds per language."""
     threads = max(1, THREADS // len(langs))
-    env = {**os.environ, "OMP_NUM_THREADS": str(threads), "WANDB_MODE": "disabled"}
     running = []
     try:
         for lang in langs:
             data, models = work / "data" / lang, work / "models" / lang
             write_corpus(LANGUAGES[lang], data)
             models.mkdir(parents=True)
-            spec = {"threads": threads, "jobs": _training_jobs(LANGUAGES[lang], data, models)}
-            jobs_file = work / "models" / f"{lang}.jobs.json"
-            jobs_file.write_text(json.dumps(spec, indent=1), encoding="utf-8")
+            jobs = _training_jobs(LANGUAGES[lang], data, models)
             log = work / "logs" / f"{lang}.log"
             log.parent.mkdir(exist_ok=True)
-            with log.open("w", encoding="utf-8") as out:
-                child = subprocess.Popen(
-                    [sys.executable, str(_HERE / "_train.py"), str(jobs_file)],
-                    cwd=models,
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                    env=env,
-                )
+            child = start_training(jobs, threads, models, log)
             running.append((lang, child, log, time.perf_counter()))
         seconds, failed = {}, []
         for lang, child, log, start in running:
