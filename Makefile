@@ -52,7 +52,7 @@ load: install
 	$(BIN)/python bench/load.py
 
 faults: install
-	$(BIN)/python bench/faults.py
+	$(BIN)/python bench/load.py faults
 
 abuse: install
 	$(BIN)/python bench/abuse.py

@@ -1,13 +1,31 @@
-"""Load test: the service under gunicorn, with a private Redis, driven by concurrent clients.
+"""Load and fault runs: the service under gunicorn, with a private Redis, driven by
+concurrent clients.
 
-    python bench/load.py [--clients 16] [--seconds 30] [--cached-ratio 0.8]
+    python bench/load.py [--clients 16] [--seconds 30] [--cached-ratio 0.8]        # make load
+    python bench/load.py faults [--clients 8] [--phase-seconds 10] [--corrupt-seconds 5]
+                                                                                  # make faults
 
-Starts a private redis-server and ``gunicorn -c gunicorn.conf.py 'service:create_app()'``
-(two workers of four threads, spaCy engines), waits for ``/readyz``, warms the cache with
-the repeated texts, then runs N clients for a bounded time on loopback with a mix of
-French and English enrich calls (cached: a repeated text; uncached: a unique trailing
-sentence), batch calls of four documents and ``/healthz``. Prints one JSON report and exits
-non-zero if any request failed (non-2xx, connection error or a malformed answer).
+Every run starts a private redis-server and ``gunicorn -c gunicorn.conf.py
+'service:create_app()'`` (two workers of four threads, spaCy engines), waits for
+``/readyz``, warms the cache with the repeated texts, then runs N clients on loopback with a
+mix of French and English enrich calls (cached: a repeated text; uncached: a unique trailing
+sentence), batch calls of four documents and ``/healthz``. Every answer is checked (2xx,
+``X-Cache``, an enrichment, and for a repeated document the same answer as at the warm-up).
+
+- ``load``: the clients for ``--seconds``;
+- ``faults``: the clients throughout five phases: a normal; b redis down (the redis-server is
+  terminated: expect BYPASS, no error); c redis back (a new, empty redis-server on the same
+  port: expect HIT again without any restart of the service); d redis slow (``DEBUG SLEEP``
+  from a side connection, a few times: answers stay within the budget,
+  REQUEST_TIMEOUT_SECONDS, 60 s by default); e corrupt values (every answer stored under the
+  service's prefix is overwritten with garbage: no 5xx, MISS then HIT, never a damaged
+  answer). One line per phase on stderr as it ends, and again, complete, at the end.
+
+Prints one JSON report (with the cache metrics' growth) and exits non-zero if any request
+failed (non-2xx, connection error or a malformed answer), a client was stuck, gunicorn did
+not stop cleanly, or (faults) phase c never returned to HIT. A new run is a function of
+:data:`RUNS`: it gets the started service and the request mix, drives :class:`Clients` and
+returns its part of the report and its failures.
 """
 
 from __future__ import annotations
@@ -15,42 +33,44 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import os
-import platform
 import random
 import sys
 import tempfile
 import threading
 import time
-import uuid
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import orjson
+import redis
 import requests
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from _servers import (
+from harness import (
+    CLIENT_TIMEOUT_SECONDS,
     ROOT,
+    Call,
+    Clients,
     Gunicorn,
-    RedisServer,
+    Result,
+    Servers,
     delta,
     exit_on_sigterm,
-    free_port,
+    machine,
     scrape,
-    service_env,
+    send,
+    summarise,
+    timeline,
 )
+
+from service.cache.base import TAG
 
 SAMPLE = ROOT.parent / "shared" / "samples" / "fr-russie-ukraine.txt"
 METRICS = ("enrich_cache_total", "enrich_documents_total", "enrich_http_requests_total")
-# Per-request client timeout: longer than the service's own budget (60 s), so that a slow
-# answer shows up as the service's 503 rather than as a client-side abort.
-CLIENT_TIMEOUT_SECONDS = 90.0
 BATCH_SIZE = 4
+# The budget the service runs with (REQUEST_TIMEOUT_SECONDS is not set by the runs).
+BUDGET_SECONDS = 60.0
+MAX_KEYS = 50_000
 
 FRENCH = (
     "Le gouvernement a annoncé mardi un nouveau plan d'aide aux agriculteurs touchés par la "
@@ -81,46 +101,6 @@ ENGLISH = (
 SUFFIX = {"fr": " Mise à jour numéro {n}.", "en": " Update number {n}."}
 
 
-def machine() -> dict[str, Any]:
-    """What the figures were measured on."""
-    memory = None
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                memory = round(int(line.split()[1]) / 1024 / 1024, 1)
-    except OSError:
-        pass
-    cpu = None
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {
-        "platform": platform.platform(),
-        "machine": platform.machine(),
-        "cpu": cpu,
-        "nproc": os.cpu_count(),
-        "mem_total_gib": memory,
-        "python": platform.python_version(),
-    }
-
-
-@dataclass
-class Call:
-    """One HTTP call to make: its kind (for the statistics), method, path and JSON body."""
-
-    kind: str
-    method: str
-    path: str
-    body: dict[str, Any] | None = None
-    # Per document (one, or one per batch slot): the key of its reference answer when it
-    # is a repeated text, else None.
-    refs: list[bytes | None] = field(default_factory=list)
-
-
 def ref_key(document: dict[str, Any]) -> bytes:
     """What identifies a repeated document's reference answer (its body without ``id``)."""
     without_id = {k: v for k, v in document.items() if k != "id"}
@@ -135,11 +115,9 @@ def comparable(answer: dict[str, Any]) -> dict[str, Any]:
 
 class Workload:
     """The request mix: repeated texts (cached after the warm-up), unique texts, batches of
-    four documents and ``/healthz``."""
+    four documents and ``/healthz``; and the check of every answer."""
 
-    def __init__(
-        self, cached_ratio: float, healthz_share: float, batch_share: float, tag: str
-    ) -> None:
+    def __init__(self, args: argparse.Namespace, tag: str) -> None:
         texts = [("fr", t) for t in FRENCH] + [("en", t) for t in ENGLISH]
         if SAMPLE.is_file():
             texts.insert(0, ("fr", SAMPLE.read_text(encoding="utf-8")))
@@ -148,9 +126,9 @@ class Workload:
         self.repeated = [{"text": t} for _, t in texts] + [
             {"text": t, "language": lang} for lang, t in texts
         ]
-        self.cached_ratio = cached_ratio
-        self.healthz_share = healthz_share
-        self.batch_share = batch_share
+        self.cached_ratio = args.cached_ratio
+        self.healthz_share = args.healthz_share
+        self.batch_share = args.batch_share
         self._tag = tag
         self._counter = itertools.count()
         # The warm-up's answer for every repeated document: every later answer for the same
@@ -182,378 +160,374 @@ class Workload:
         kind = "cached" if repeated else "uncached"
         return Call(kind, "POST", "/v1/enrich", body, [ref_key(body) if repeated else None])
 
-
-@dataclass
-class Result:
-    """What one call gave."""
-
-    kind: str
-    status: str  # the HTTP status, or "connection" / "timeout"
-    ms: float
-    x_cache: str | None = None
-    slot_cache: list[str] = field(default_factory=list)
-    error: str | None = None  # why this call counts as failed, if it does
-    error_kind: str | None = None  # the same, as a short category for counting
-
-
-def perform(
-    session: requests.Session,
-    base: str,
-    call: Call,
-    references: dict[bytes, dict[str, Any]] | None = None,
-) -> Result:
-    """Make one call and check its answer: 2xx, ``X-Cache`` on enrich, a JSON object that
-    is an enrichment (or, for a batch, one per document and no failed slot), and for a
-    repeated document the same answer as its reference."""
-    began = time.perf_counter()
-    try:
-        response = session.request(
-            call.method,
-            base + call.path,
-            data=None if call.body is None else orjson.dumps(call.body),
-            headers={"Content-Type": "application/json"} if call.body is not None else None,
-            timeout=CLIENT_TIMEOUT_SECONDS,
-        )
+    def check(self, call: Call, response: requests.Response, result: Result) -> None:
+        """2xx, ``X-Cache`` on enrich, a JSON object that is an enrichment (or, for a
+        batch, one per document and no failed slot), and for a repeated document the same
+        answer as its reference."""
         content = response.content
-    except requests.Timeout as exc:
-        ms = (time.perf_counter() - began) * 1000
-        return Result(call.kind, "timeout", ms, error=f"timeout: {exc}", error_kind="timeout")
-    except requests.RequestException as exc:
-        ms = (time.perf_counter() - began) * 1000
-        error = f"{type(exc).__name__}: {exc}"
-        return Result(call.kind, "connection", ms, error=error, error_kind="connection")
-    ms = (time.perf_counter() - began) * 1000
-    result = Result(call.kind, str(response.status_code), ms, response.headers.get("X-Cache"))
-    if not 200 <= response.status_code < 300:
-        result.error = f"HTTP {response.status_code}: {content[:300].decode(errors='replace')}"
-        result.error_kind = f"http {response.status_code}"
-        return result
-    try:
-        body = orjson.loads(content)
-    except orjson.JSONDecodeError as exc:
-        result.error = f"answer is not JSON ({exc}): {content[:120]!r}"
-        result.error_kind = f"{call.kind} answer ({result.x_cache}) is not JSON"
-        return result
-    if call.kind == "healthz":
-        return result
-    if call.kind == "batch":
+        if not 200 <= response.status_code < 300:
+            text = content[:300].decode(errors="replace")
+            result.fail(f"HTTP {response.status_code}: {text}", f"http {response.status_code}")
+            return
+        try:
+            body = orjson.loads(content)
+        except orjson.JSONDecodeError as exc:
+            error = f"answer is not JSON ({exc}): {content[:120]!r}"
+            result.fail(error, f"{call.kind} answer ({result.x_cache}) is not JSON")
+            return
+        if call.kind == "healthz":
+            return
+        if call.kind == "batch":
+            self._check_batch(call, body, result)
+        elif result.x_cache not in ("HIT", "MISS", "BYPASS"):
+            result.fail(f"X-Cache is {result.x_cache!r}", "no X-Cache")
+        elif not isinstance(body, dict) or "language" not in body or "actors" not in body:
+            result.fail(f"answer is not an enrichment: {content[:120]!r}", "not an enrichment")
+        elif self._differs(call.refs[0], body):
+            what = f"answer ({result.x_cache}) differs from its reference"
+            result.fail(what, f"{result.x_cache} answer differs from reference")
+
+    def _check_batch(self, call: Call, body: Any, result: Result) -> None:
         slots = body.get("results") if isinstance(body, dict) else None
         if not isinstance(slots, list) or len(slots) != BATCH_SIZE:
-            result.error = "batch answer without one result per document"
-            result.error_kind = "batch answer malformed"
-            return result
+            result.fail("batch answer without one result per document", "batch answer malformed")
+            return
         for slot, ref in zip(slots, call.refs, strict=True):
             result.slot_cache.append(str(slot.get("cache")))
             if "error" in slot:
-                result.error = f"batch slot failed: {str(slot['error'])[:300]}"
                 problem = slot["error"]
                 status = problem.get("status") if isinstance(problem, dict) else "?"
-                result.error_kind = f"batch slot failed ({status})"
-            elif references and ref in references and comparable(slot) != references[ref]:
-                result.error = f"batch slot ({slot.get('cache')}) differs from its reference"
-                result.error_kind = f"{slot.get('cache')} batch slot differs from reference"
-        return result
-    if result.x_cache not in ("HIT", "MISS", "BYPASS"):
-        result.error = f"X-Cache is {result.x_cache!r}"
-        result.error_kind = "no X-Cache"
-    elif not isinstance(body, dict) or "language" not in body or "actors" not in body:
-        result.error = f"answer is not an enrichment: {content[:120]!r}"
-        result.error_kind = "not an enrichment"
-    elif references and call.refs[0] in references and comparable(body) != references[call.refs[0]]:
-        result.error = f"answer ({result.x_cache}) differs from its reference"
-        result.error_kind = f"{result.x_cache} answer differs from reference"
-    return result
+                result.fail(
+                    f"batch slot failed: {str(problem)[:300]}", f"batch slot failed ({status})"
+                )
+            elif self._differs(ref, slot):
+                what = f"batch slot ({slot.get('cache')}) differs from its reference"
+                result.fail(what, f"{slot.get('cache')} batch slot differs from reference")
+
+    def _differs(self, ref: bytes | None, answer: dict[str, Any]) -> bool:
+        return ref in self.references and comparable(answer) != self.references[ref]
+
+    def warm_up(self, base: str) -> dict[str, Any]:
+        """Enrich every repeated text once, so that "cached" calls are hits from the start,
+        and keep each answer as the reference later answers are compared with."""
+        results = []
+        with requests.Session() as session:
+            for body in self.repeated:
+                call = Call("warmup", "POST", "/v1/enrich", body, [None])
+                results.append(send(session, base, call, self.check))
+                again = session.post(f"{base}/v1/enrich", json=body, timeout=CLIENT_TIMEOUT_SECONDS)
+                if again.status_code == 200 and again.headers.get("X-Cache") == "HIT":
+                    self.references[ref_key(body)] = comparable(again.json())
+        return summarise(results, 0.0) | {"references": len(self.references)}
 
 
-class Recorder:
-    """Results by phase, thread-safe; a phase is a label the driver moves forward."""
-
-    def __init__(self) -> None:
-        self.phase = "run"
-        self._lock = threading.Lock()
-        self._results: dict[str, list[tuple[float, Result]]] = defaultdict(list)
-
-    def add(self, phase: str, result: Result) -> None:
-        """Record a result under the phase its call started in."""
-        with self._lock:
-            self._results[phase].append((time.monotonic(), result))
-
-    def results(self, phase: str) -> list[tuple[float, Result]]:
-        """The results of one phase, with the time each was recorded."""
-        with self._lock:
-            return list(self._results.get(phase, []))
+# A run: (its service, the private servers, the request mix, the options) -> its part of
+# the report and the failures it found.
+Run = Callable[[Gunicorn, Servers, Workload, argparse.Namespace], tuple[dict[str, Any], list[str]]]
 
 
-def client(
-    base: str,
-    workload: Workload,
-    recorder: Recorder,
-    stop: threading.Event,
-    seed: int,
-    deadline: float,
-    max_calls: int,
-) -> None:
-    """One client: calls back to back until told to stop (or its hard deadline or call cap,
-    which only a wedged driver would reach)."""
+def run_load(
+    server: Gunicorn, _: Servers, workload: Workload, args: argparse.Namespace
+) -> tuple[dict[str, Any], list[str]]:
+    """The clients for --seconds, then the figures (make load)."""
+    before = scrape(server.base, METRICS)
+    clients = Clients(
+        server.base, args.clients, workload.next_call, workload.check, args.seconds + 30
+    )
+    began = time.monotonic()
+    with clients:
+        time.sleep(args.seconds)
+    entries = clients.results()
+    part = summarise([r for _, r in entries], time.monotonic() - began)
+    part["stuck_clients"] = clients.stuck
+    part["timeline"] = timeline(entries, began)
+    failures = [f"{part['errors']} calls failed"] if part["errors"] else []
+    print(
+        f"{part['requests']} calls, {part['throughput_rps']} calls/s, {part['errors']} failed "
+        f"{part['error_kinds']}, X-Cache {part['x_cache']}",
+        file=sys.stderr,
+    )
+    return {"run": part, "metrics_delta": delta(scrape(server.base, METRICS), before)}, failures
+
+
+def garbage(variant: int, value: bytes | None, rng: random.Random) -> tuple[str, bytes]:
+    """A foreign or damaged value of one of five kinds, derived from the stored one (a
+    value with the cache's own tag passes its first check)."""
+    real = value or TAG + rng.randbytes(64)
+    if variant == 0:
+        return "random bytes", rng.randbytes(rng.randint(1, 512))
+    if variant == 1:
+        return "foreign JSON", b'{"foreign": true, "written_by": "another application"}'
+    if variant == 2:
+        return "tag + random bytes", TAG + rng.randbytes(256)
+    if variant == 3:
+        return "truncated value", real[: max(len(TAG) + 1, len(real) // 2)]
+    # One byte flipped in the middle of the compressed payload.
+    middle = len(TAG) + (len(real) - len(TAG)) // 2
+    flipped = bytes([real[middle] ^ 0x5A]) if middle < len(real) else b"\x00"
+    return "one byte flipped", real[:middle] + flipped + real[middle + 1 :]
+
+
+def corrupt(client: redis.Redis, prefix: str, seed: int) -> dict[str, Any]:
+    """Overwrite every answer stored under ``prefix`` with garbage, keeping its TTL (lock
+    keys are left alone: they are not answers, and a lock key without expiry would be a
+    different fault)."""
     rng = random.Random(seed)
-    with requests.Session() as session:
-        for _ in range(max_calls):
-            if stop.is_set() or time.monotonic() > deadline:
-                return
-            phase = recorder.phase
-            call = workload.next_call(rng)
-            try:
-                result = perform(session, base, call, workload.references)
-            except Exception as exc:  # an answer shape perform() did not foresee
-                error = f"unexpected answer: {type(exc).__name__}: {exc}"
-                result = Result(call.kind, "unchecked", 0.0, error=error, error_kind="unchecked")
-            recorder.add(phase, result)
+    kinds: Counter[str] = Counter()
+    skipped = 0
+    for n, key in enumerate(client.scan_iter(match=f"{prefix}:*", count=500)):
+        if n >= MAX_KEYS:
+            break
+        if key.endswith(b":lock"):
+            skipped += 1
+            continue
+        kind, value = garbage(n % 5, client.get(key), rng)
+        client.set(key, value, keepttl=True)
+        kinds[kind] += 1
+    return {"overwritten": dict(kinds), "lock_keys_left_alone": skipped}
 
 
-def start_clients(
-    n: int,
-    base: str,
-    workload: Workload,
-    recorder: Recorder,
-    stop: threading.Event,
-    max_seconds: float,
-) -> list[threading.Thread]:
-    """Start ``n`` client threads (daemons: they must never keep the process alive)."""
-    deadline = time.monotonic() + max_seconds
-    threads = [
-        threading.Thread(
-            target=client,
-            args=(base, workload, recorder, stop, 1000 + i, deadline, 10_000_000),
-            name=f"client-{i}",
-            daemon=True,
-        )
-        for i in range(n)
-    ]
-    for thread in threads:
-        thread.start()
-    return threads
+def sleeper(client: redis.Redis, times: int, seconds: float, span: float, out: list[dict]) -> None:
+    """Run ``DEBUG SLEEP seconds`` up to ``times`` times, spread over ``span`` seconds; a
+    sleep that would outlast the span is skipped, so the stall stays inside its phase."""
+    began = time.monotonic()
+    for i in range(times):
+        wait = began + 0.5 + i * span / times - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+        at = time.monotonic() - began
+        if at + seconds > span:
+            out.append({"at_s": round(at, 2), "skipped": "would outlast the phase"})
+            continue
+        try:
+            client.execute_command("DEBUG", "SLEEP", seconds)
+            out.append({"at_s": round(at, 2), "slept_s": round(time.monotonic() - began - at, 2)})
+        except redis.RedisError as exc:
+            out.append({"at_s": round(at, 2), "error": str(exc)})
 
 
-def join_clients(threads: list[threading.Thread], stop: threading.Event) -> list[str]:
-    """Stop the clients and wait for their last calls; names of any still stuck."""
-    stop.set()
-    deadline = time.monotonic() + CLIENT_TIMEOUT_SECONDS + 5
-    for thread in threads:
-        thread.join(timeout=max(0.0, deadline - time.monotonic()))
-    return [t.name for t in threads if t.is_alive()]
-
-
-def percentile(values: list[float], q: float) -> float:
-    """Nearest-rank percentile of sorted ``values``."""
-    if not values:
-        return 0.0
-    rank = max(1, round(q / 100 * len(values) + 0.5 - 1e-9))
-    return values[min(rank, len(values)) - 1]
-
-
-def latency(values: list[float]) -> dict[str, float]:
-    """Count, p50, p90, p99, max and mean in ms."""
-    ordered = sorted(values)
-    if not ordered:
-        return {"count": 0}
-    return {
-        "count": len(ordered),
-        "p50_ms": round(percentile(ordered, 50), 1),
-        "p90_ms": round(percentile(ordered, 90), 1),
-        "p99_ms": round(percentile(ordered, 99), 1),
-        "max_ms": round(ordered[-1], 1),
-        "mean_ms": round(sum(ordered) / len(ordered), 1),
-    }
-
-
-def summarise(results: list[Result], seconds: float) -> dict[str, Any]:
-    """Totals, throughput, latency per kind, status codes, cache results and errors."""
-    by_kind: dict[str, list[float]] = defaultdict(list)
-    statuses: Counter[str] = Counter()
-    x_cache: Counter[str] = Counter()
-    x_cache_by_kind: dict[str, Counter[str]] = defaultdict(Counter)
-    slots: Counter[str] = Counter()
-    errors: Counter[str] = Counter()
-    error_kinds: Counter[str] = Counter()
-    for result in results:
-        by_kind[result.kind].append(result.ms)
-        statuses[result.status] += 1
-        if result.x_cache:
-            x_cache[result.x_cache] += 1
-            x_cache_by_kind[result.kind][result.x_cache] += 1
-        slots.update(result.slot_cache)
-        if result.error:
-            errors[f"{result.kind}: {result.error[:300]}"] += 1
-            error_kinds[result.error_kind or "other"] += 1
-    return {
-        "requests": len(results),
-        "seconds": round(seconds, 2),
-        "throughput_rps": round(len(results) / seconds, 1) if seconds else 0.0,
-        "throughput_rps_by_kind": {
-            k: round(len(v) / seconds, 1) for k, v in sorted(by_kind.items()) if seconds
-        },
-        "latency_ms": {k: latency(v) for k, v in sorted(by_kind.items())},
-        "status_codes": dict(sorted(statuses.items())),
-        "x_cache": dict(sorted(x_cache.items())),
-        "x_cache_by_kind": {k: dict(sorted(v.items())) for k, v in sorted(x_cache_by_kind.items())},
-        "batch_slot_cache": dict(sorted(slots.items())),
-        "errors": sum(errors.values()),
-        "error_kinds": dict(error_kinds.most_common()),
-        "error_samples": dict(errors.most_common(10)),
-    }
-
-
-def warm_up(base: str, workload: Workload) -> dict[str, Any]:
-    """Enrich every repeated text once, so that "cached" calls are hits from the start, and
-    keep each answer as the reference later answers are compared with."""
-    results = []
-    with requests.Session() as session:
-        for body in workload.repeated:
-            results.append(perform(session, base, Call("warmup", "POST", "/v1/enrich", body)))
-            response = session.post(f"{base}/v1/enrich", json=body, timeout=CLIENT_TIMEOUT_SECONDS)
-            if response.status_code == 200 and response.headers.get("X-Cache") == "HIT":
-                workload.references[ref_key(body)] = comparable(response.json())
-    return summarise(results, 0.0) | {"references": len(workload.references)}
-
-
-def timeline(entries: list[tuple[float, Result]], began: float) -> list[list[int]]:
-    """``[second, calls, failed calls]`` per second of the run (by completion time)."""
-    calls: Counter[int] = Counter()
-    failed: Counter[int] = Counter()
-    for at, result in entries:
-        second = int(at - began)
-        calls[second] += 1
-        failed[second] += bool(result.error)
-    return [[s, calls[s], failed[s]] for s in sorted(calls)]
-
-
-def with_service(
-    workdir: Path,
-    prefix: str,
-    body: Callable[[Gunicorn, RedisServer], dict[str, Any]],
-    gunicorn_args: str | None = None,
-) -> dict[str, Any]:
-    """Start the private Redis and gunicorn, run ``body``, and stop both whatever happens
-    (gunicorn gracefully first, so that in-flight calls finish). ``gunicorn_args`` go to
-    gunicorn as GUNICORN_CMD_ARGS, which override gunicorn.conf.py (for diagnosis only)."""
-    redis_server = RedisServer(workdir)
-    metrics_dir = workdir / "metrics"
-    metrics_dir.mkdir()
-    env = service_env(free_port(), redis_server.url, prefix, metrics_dir)
-    if gunicorn_args:
-        env["GUNICORN_CMD_ARGS"] = gunicorn_args
-    server = Gunicorn(env, workdir / "gunicorn.log")
-    report: dict[str, Any] = {}
+def readyz(base: str) -> dict[str, Any]:
+    """``/readyz``'s status code and what it says of the cache."""
     try:
-        redis_server.start()
-        server.start()
-        ready = server.wait_ready()
-        report["startup"] = {"gunicorn_ready_seconds": round(ready, 1)}
-        report |= body(server, redis_server)
-    finally:
-        code = server.stop()
+        response = requests.get(f"{base}/readyz", timeout=5)
+        return {"status": response.status_code, "cache": response.json().get("cache")}
+    except (requests.RequestException, ValueError) as exc:
+        return {"status": None, "error": str(exc)}
+
+
+def phase_line(name: str, figures: dict[str, Any]) -> str:
+    """One human-readable line per phase: calls, failures, latency, cache results."""
+    parts = [
+        f"{name:15} {figures.get('requests', 0):6d} calls {figures.get('errors', 0):5d} failed",
+        *(
+            f"{kind} p50/p99 {v['p50_ms']:.0f}/{v['p99_ms']:.0f} ms"
+            for kind, v in figures.get("latency_ms", {}).items()
+            if v.get("count")
+        ),
+        f"X-Cache {figures.get('x_cache', {})}",
+        f"slots {figures.get('batch_slot_cache', {})}",
+    ]
+    if figures.get("error_kinds"):
+        parts.append(f"failures {figures['error_kinds']}")
+    return " | ".join(parts)
+
+
+def first_hit_seconds(entries: list[tuple[float, Result]], began: float) -> float | None:
+    """Seconds from a phase's start to the first answer served as HIT."""
+    for at, result in entries:
+        if at < began:
+            continue  # a call of the phase's first moment, made before its fault was set
+        if result.x_cache == "HIT" or "HIT" in result.slot_cache:
+            return round(at - began, 2)
+    return None
+
+
+def run_faults(
+    server: Gunicorn, servers: Servers, workload: Workload, args: argparse.Namespace
+) -> tuple[dict[str, Any], list[str]]:
+    """The five fault phases a to e, the clients running throughout (make faults)."""
+    redis_server = servers.redis_server
+    assert redis_server is not None
+    phases: dict[str, dict[str, Any]] = {}
+    spans: dict[str, tuple[float, float]] = {}
+    total = 4 * args.phase_seconds + args.corrupt_seconds
+    clients = Clients(server.base, args.clients, workload.next_call, workload.check, total + 60)
+    side: list[threading.Thread] = []
+
+    def phase(name: str, seconds: float, action: Callable[[], dict[str, Any]]) -> None:
+        before = scrape(server.base, METRICS)
+        info = action()
+        began = time.monotonic()
+        clients.phase = name
+        time.sleep(seconds / 2)
+        ready = readyz(server.base)
+        time.sleep(max(0.0, seconds - (time.monotonic() - began)))
+        # Calls are labelled by the phase they start in; this label marks the calls that
+        # start while the next fault is being set up.
+        clients.phase = f"after-{name}"
+        spans[name] = (began, time.monotonic() - began)
+        metrics = delta(scrape(server.base, METRICS), before)
+        phases[name] = {**info, "readyz_mid_phase": ready, "cache_metrics_delta": metrics}
+        so_far = summarise([r for _, r in clients.results(name)], spans[name][1])
+        print(phase_line(name, so_far) + " (so far)", file=sys.stderr, flush=True)
+
+    def down() -> dict[str, Any]:
         redis_server.stop()
-        report["gunicorn"] = {
-            "exit_code_after_sigterm": code,
-            "log": server.log_summary(),
-        }
-    return report
+        return {"action": "redis-server terminated (SIGTERM)"}
+
+    def back() -> dict[str, Any]:
+        redis_server.start()
+        return {"action": f"new redis-server on the same port {redis_server.port}"}
+
+    def slow() -> dict[str, Any]:
+        out: list[dict] = []
+        client = redis_server.client(socket_timeout=args.sleep_seconds + 10)
+        span = (client, args.sleeps, args.sleep_seconds, args.phase_seconds, out)
+        side.append(threading.Thread(target=sleeper, args=span, name="debug-sleep", daemon=True))
+        side[-1].start()
+        return {"debug_sleeps": out}  # filled in by the thread while the phase runs
+
+    def foreign() -> dict[str, Any]:
+        prefix = server.env["CACHE_PREFIX"]
+        return {"action": "values overwritten", **corrupt(redis_server.client(), prefix, 7)}
+
+    clients.phase = "a_normal"
+    with clients:
+        phase("a_normal", args.phase_seconds, dict)
+        phase("b_redis_down", args.phase_seconds, down)
+        phase("c_redis_back", args.phase_seconds, back)
+        phase("d_redis_slow", args.phase_seconds, slow)
+        for thread in side:
+            thread.join(timeout=args.sleep_seconds * args.sleeps + 15)
+        phase("e_corrupt", args.corrupt_seconds, foreign)
+    # Only now are the calls in flight at each phase's end recorded (under the phase they
+    # started in), so the figures are made here.
+    for name, (began, elapsed) in spans.items():
+        entries = clients.results(name)
+        phases[name] |= summarise([r for _, r in entries], elapsed)
+        phases[name]["timeline"] = timeline(entries, began)
+        phases[name]["first_hit_after_s"] = first_hit_seconds(entries, began)
+    # Calls made while a fault was being set up belong to no phase but count all the same.
+    between = [r for name in spans for _, r in clients.results(f"after-{name}")]
+    phases["between_phases"] = summarise(between, 0.0)
+    failures = []
+    for name, figures in phases.items():
+        print(phase_line(name, figures), file=sys.stderr)
+        if figures.get("errors"):
+            failures.append(f"{name}: {figures['errors']} calls failed")
+        worst = max((k.get("max_ms", 0) for k in figures["latency_ms"].values()), default=0.0)
+        if worst > BUDGET_SECONDS * 1000:
+            failures.append(f"{name}: an answer took {worst / 1000:.1f} s, over the budget")
+    if phases.get("c_redis_back") and phases["c_redis_back"]["first_hit_after_s"] is None:
+        failures.append("c_redis_back: the cache never served a HIT again")
+    return {"phases": phases, "stuck_clients": clients.stuck}, failures
+
+
+def _load_options(parser: argparse.ArgumentParser) -> None:
+    parser.set_defaults(clients=16)
+    parser.add_argument("--seconds", type=float, default=30.0, help="length of the run")
+
+
+def _faults_options(parser: argparse.ArgumentParser) -> None:
+    parser.set_defaults(clients=8)
+    parser.add_argument("--phase-seconds", type=float, default=10.0, help="length of phases a to d")
+    parser.add_argument("--corrupt-seconds", type=float, default=5.0, help="length of phase e")
+    parser.add_argument("--sleeps", type=int, default=3, help="DEBUG SLEEPs in phase d")
+    parser.add_argument("--sleep-seconds", type=float, default=2.0, help="length of each")
+
+
+# Each run: what adds its options (and its default number of clients), and the run.
+RUNS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Run]] = {
+    "load": (_load_options, run_load),
+    "faults": (_faults_options, run_faults),
+}
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """The run (``load`` when not named) and its options."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] not in [*RUNS, "-h", "--help"]:
+        argv.insert(0, "load")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    runs = parser.add_subparsers(dest="run", required=True)
+    for name, (options, run) in RUNS.items():
+        sub = runs.add_parser(name, help=(run.__doc__ or "").splitlines()[0])
+        sub.add_argument("--clients", type=int, help="concurrent clients (load 16, faults 8)")
+        sub.add_argument(
+            "--cached-ratio", type=float, default=0.8, help="share of repeated documents"
+        )
+        sub.add_argument("--healthz-share", type=float, default=0.1, help="share of /healthz")
+        sub.add_argument("--batch-share", type=float, default=0.1, help="share of batch calls")
+        sub.add_argument("--keep-log", type=Path, help="copy gunicorn's log here")
+        sub.add_argument(
+            "--gunicorn-args",
+            help="extra gunicorn options over gunicorn.conf.py, e.g. '--max-requests 0' "
+            "(diagnosis)",
+        )
+        options(sub)
+    args = parser.parse_args(argv)
+    lengths = [getattr(args, k, 1) for k in ("seconds", "phase_seconds", "corrupt_seconds")]
+    if not all(0 < x <= 3600 for x in lengths) or not 1 <= args.clients <= 256:
+        parser.error("run lengths must be in (0, 3600] seconds and --clients in [1, 256]")
+    if not 0 <= getattr(args, "sleeps", 0) <= 100:
+        parser.error("--sleeps must be in [0, 100]")
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the load test; 0 when every call succeeded and gunicorn stopped cleanly."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--clients", type=int, default=16, help="concurrent clients")
-    parser.add_argument("--seconds", type=float, default=30.0, help="length of the run")
-    parser.add_argument(
-        "--cached-ratio", type=float, default=0.8, help="share of documents that are repeated"
-    )
-    parser.add_argument("--healthz-share", type=float, default=0.1, help="share of /healthz")
-    parser.add_argument("--batch-share", type=float, default=0.1, help="share of batch calls")
-    parser.add_argument("--keep-log", type=Path, help="copy gunicorn's log here")
-    parser.add_argument(
-        "--gunicorn-args",
-        help="extra gunicorn options over gunicorn.conf.py, e.g. '--max-requests 0' (diagnosis)",
-    )
-    args = parser.parse_args(argv)
-    if not 0 < args.seconds <= 3600 or not 1 <= args.clients <= 256:
-        parser.error("--seconds must be in (0, 3600] and --clients in [1, 256]")
+    """Run one run; 0 when every call succeeded and gunicorn stopped cleanly."""
+    args = parse_args(argv)
     exit_on_sigterm()
-
-    tag = uuid.uuid4().hex[:8]
-    prefix = f"bench-load-{tag}"
-    workload = Workload(args.cached_ratio, args.healthz_share, args.batch_share, tag)
-    report: dict[str, Any] = {
-        "machine": machine(),
-        "settings": {
-            "clients": args.clients,
-            "seconds": args.seconds,
-            "cached_ratio": args.cached_ratio,
-            "healthz_share": args.healthz_share,
-            "batch_share": args.batch_share,
-            "batch_size": BATCH_SIZE,
-            "web_concurrency": 2,
-            "gunicorn_threads": 4,
-            "engine": "spacy (STANZA_RESOURCES_DIR=/nonexistent)",
-            "cache": "private redis-server",
-            "cache_prefix": prefix,
-            "gunicorn_args_over_conf": args.gunicorn_args,
-            "texts": {
-                "count": len(workload.texts),
-                "sample_article": SAMPLE.is_file(),
-                "chars": [len(t) for _, t in workload.texts],
-            },
+    settings = {k: v for k, v in vars(args).items() if k not in ("keep_log", "run")}
+    command = f"bench/load.py {args.run}"
+    report: dict[str, Any] = {"command": command, "machine": machine(), "settings": settings}
+    failures: list[str] = []
+    with tempfile.TemporaryDirectory(prefix=f"bench-{args.run}-") as tmp:
+        servers = Servers(Path(tmp), name=f"bench-{args.run}")
+        workload = Workload(args, servers.run_id)
+        env = {"STANZA_RESOURCES_DIR": "/nonexistent"}  # spaCy engines
+        if args.gunicorn_args:  # GUNICORN_CMD_ARGS override gunicorn.conf.py
+            env["GUNICORN_CMD_ARGS"] = args.gunicorn_args
+        try:
+            server = servers.gunicorn("service", env)
+            report["startup"] = {"gunicorn_ready_seconds": round(server.wait_ready(), 1)}
+            report["warmup"] = workload.warm_up(server.base)
+            part, failures = RUNS[args.run][1](server, servers, workload, args)
+            report |= part
+        finally:
+            servers.close()
+            report["gunicorn"] = servers.server_logs.get("service", {})
+            log = servers.logs / "service.log"
+            if args.keep_log and log.is_file():
+                args.keep_log.write_bytes(log.read_bytes())
+    report["settings"] |= {
+        "batch_size": BATCH_SIZE,
+        "web_concurrency": 2,
+        "gunicorn_threads": 4,
+        "engine": "spacy (STANZA_RESOURCES_DIR=/nonexistent)",
+        "cache": "private redis-server",
+        "cache_prefix": server.env["CACHE_PREFIX"],
+        "request_timeout_seconds": BUDGET_SECONDS,
+        "texts": {
+            "count": len(workload.texts),
+            "sample_article": SAMPLE.is_file(),
+            "chars": [len(t) for _, t in workload.texts],
         },
     }
-
-    def run(server: Gunicorn, _: RedisServer) -> dict[str, Any]:
-        part: dict[str, Any] = {"warmup": warm_up(server.base, workload)}
-        recorder = Recorder()
-        stop = threading.Event()
-        before = scrape(server.base, METRICS)
-        began = time.monotonic()
-        threads = start_clients(
-            args.clients, server.base, workload, recorder, stop, args.seconds + 30
-        )
-        try:
-            time.sleep(args.seconds)
-        finally:
-            stuck = join_clients(threads, stop)
-        elapsed = time.monotonic() - began
-        entries = recorder.results("run")
-        part["run"] = summarise([r for _, r in entries], elapsed)
-        part["run"]["stuck_clients"] = stuck
-        part["run"]["timeline"] = timeline(entries, began)
-        part["metrics_delta"] = delta(scrape(server.base, METRICS), before)
-        return part
-
-    with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
-        try:
-            report |= with_service(Path(tmp), prefix, run, args.gunicorn_args)
-        finally:
-            if args.keep_log:
-                log = Path(tmp) / "gunicorn.log"
-                if log.is_file():
-                    args.keep_log.write_bytes(log.read_bytes())
-    failures = []
-    warm = report.get("warmup", {})
-    if warm.get("errors"):
-        failures.append(f"{warm['errors']} warm-up calls failed")
-    run_part = report.get("run", {})
-    if run_part.get("errors"):
-        failures.append(f"{run_part['errors']} calls failed")
-    if run_part.get("stuck_clients"):
-        failures.append(f"clients still waiting at the end: {run_part['stuck_clients']}")
-    if report["gunicorn"]["exit_code_after_sigterm"] != 0:
+    if report["warmup"].get("errors"):
+        failures.insert(0, f"{report['warmup']['errors']} warm-up calls failed")
+    stuck = report.get("run", report).get("stuck_clients")
+    if stuck:
+        failures.append(f"clients still waiting at the end: {stuck}")
+    if report["gunicorn"].get("exit_code_after_sigterm") != 0:
         failures.append("gunicorn did not exit with 0 after SIGTERM")
     report["failures"] = failures
-    if run_part:
-        print(
-            f"{run_part['requests']} calls, {run_part['throughput_rps']} calls/s, "
-            f"{run_part['errors']} failed {run_part['error_kinds']}, X-Cache "
-            f"{run_part['x_cache']}, workers {report['gunicorn']['log'].get('workers')}",
-            file=sys.stderr,
-        )
+    log = report["gunicorn"]
+    print(
+        f"workers booted {log.get('worker_boots')}, recycled "
+        f"{log.get('recycled_after_max_requests')}; failures: {failures or 'none'}",
+        file=sys.stderr,
+    )
     print(json.dumps(report, indent=2, ensure_ascii=False))
     return 1 if failures else 0
 
