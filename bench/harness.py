@@ -636,13 +636,25 @@ def _threads(url: str, body: bytes, clients: int, seconds: float) -> Throughput:
 @dataclass(slots=True)
 class Call:
     """One HTTP call of a load run: its kind (for the statistics), method, path, JSON body
-    and whatever the run's check compares the answer with (``refs``)."""
+    and whatever the run's check compares the answer with (``refs``). ``raw`` is sent
+    instead of the JSON body when set, with ``headers`` (hostile input: any bytes, any
+    content type)."""
 
     kind: str
     method: str
     path: str
     body: Any = None
     refs: list[Any] = field(default_factory=list)
+    raw: bytes | None = None
+    headers: dict[str, str] | None = None
+
+    def content(self) -> tuple[bytes | None, dict[str, str] | None]:
+        """The bytes to send and their headers."""
+        if self.raw is not None:
+            return self.raw, self.headers
+        if self.body is None:
+            return None, self.headers
+        return orjson.dumps(self.body), {**JSON_HEADERS, **(self.headers or {})}
 
 
 @dataclass(slots=True)
@@ -672,13 +684,14 @@ Check = Callable[[Call, requests.Response, Result], object]
 def send(session: requests.Session, base: str, call: Call, check: Check) -> Result:
     """Make one call with the run's session (requests reopens a connection the server
     closed while idle: a worker recycled between calls is no failure) and check it."""
+    data, headers = call.content()
     began = time.perf_counter()
     try:
         response = session.request(
             call.method,
             base + call.path,
-            data=None if call.body is None else orjson.dumps(call.body),
-            headers=JSON_HEADERS if call.body is not None else None,
+            data=data,
+            headers=headers,
             timeout=CLIENT_TIMEOUT_SECONDS,
         )
         response.content  # noqa: B018 - read the whole answer inside the clock

@@ -3,6 +3,10 @@
 Every function takes what it measures (a running gunicorn, an in-process engine) and
 returns plain data; none starts or stops a server. Uncached runs use texts made unique by
 a tag, so that nothing is served from the cache by accident.
+
+Figure 2's concurrent loads run in rounds that alternate between the targets (service,
+floor, service, floor...), so that a drift of the machine (another process waking up)
+touches every target alike; ratios are taken round by round, then their median.
 """
 
 from __future__ import annotations
@@ -15,9 +19,21 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import orjson
+import psutil
+from harness import (
+    Gunicorn,
+    Reply,
+    cpu_seconds,
+    delta,
+    latency_loop,
+    median,
+    memory,
+    percentile,
+    post,
+    server_cpu_seconds,
+    throughput,
+)
 from perf_articles import Article, compose_chars, mixed_set
-from perf_http import Reply, median, post
-from perf_procs import Gunicorn, cpu_seconds, memory
 
 from service.analysis import DEFAULT_SECTIONS, processors_for
 
@@ -26,6 +42,21 @@ if TYPE_CHECKING:
     from service.enrichment import Enricher
 
 Log = Callable[[str], None]
+Scrape = Callable[[str], dict[str, float]]
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """Run lengths shared by both engines."""
+
+    loop_count: int  # figure 2a: cached answers of one client, at most
+    loop_seconds: float  # and for at most this long
+    clients: int  # figure 2b: concurrent clients
+    rounds: int  # of each target, alternating
+    throughput_seconds: float  # of each round
+    workers: tuple[int, ...]  # figures 4 and 6: gunicorns with these worker counts
+    preload_variants: bool  # also serve with PRELOAD_MODELS=false (figures 4 and 6)
+    threads_experiment: bool  # Stanza alone with 1 and 2 torch threads
 
 
 def _body(text: str, language: str | None = None) -> bytes:
@@ -247,3 +278,160 @@ def _exponent(a: dict[str, Any], b: dict[str, Any], key: str) -> float:
     if per_a <= 0 or per_b <= 0:
         return float("nan")
     return math.log(per_b / per_a) / math.log(b["chars"] / a["chars"])
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """One way of asking for the cached answer."""
+
+    name: str
+    server: Gunicorn
+    body: bytes
+    expect: bytes
+    cache: str | None  # the X-Cache header every answer must carry (the floor sends none)
+
+
+def store(server: Gunicorn, body: bytes) -> bytes:
+    """Ask twice; the second answer must come from the cache. Returns the stored answer."""
+    for expected in (None, "HIT"):
+        reply = post(f"{server.base}/v1/enrich", body)
+        if reply.status != 200 or (expected and reply.headers.get("X-Cache") != expected):
+            raise RuntimeError(f"storing the cached answer: {reply.status} {reply.body[:200]!r}")
+    return reply.body
+
+
+def measure(targets: list[Target], plan: Plan, scrape: Scrape) -> dict[str, Any]:
+    """One client's latency for each target, then the concurrent rounds, alternating."""
+    out: dict[str, Any] = {}
+    for target in targets:
+        url = f"{target.server.base}/v1/enrich"
+        latency_loop(url, target.body, 50, 10)  # connections and first requests out of the way
+        loop = latency_loop(
+            url, target.body, plan.loop_count, plan.loop_seconds, target.cache, target.expect
+        )
+        out[target.name] = {
+            "one_client": {
+                "requests": len(loop.latencies),
+                "errors": loop.errors,
+                "unexpected_answers": loop.unexpected,
+                "p50_ms": round(percentile(loop.latencies, 50) * 1000, 3),
+                "p99_ms": round(percentile(loop.latencies, 99) * 1000, 3),
+            }
+        }
+    servers = {id(t.server): t.server for t in targets}.values()
+    logs_before = {id(s): s.log_summary() for s in servers}
+    before = {t.name: scrape(t.server.base) if t.cache else {} for t in targets}
+    rounds: dict[str, list[Any]] = {t.name: [] for t in targets}
+    busy: dict[str, list[list[float]]] = {t.name: [] for t in targets}
+    cost: dict[str, list[float | None]] = {t.name: [] for t in targets}
+    for _ in range(plan.rounds):
+        for target in targets:
+            url = f"{target.server.base}/v1/enrich"
+            pids = target.server.worker_pids()
+            cpu = {pid: _cpu(pid) for pid in pids}
+            spent = server_cpu_seconds(target.server.pid)
+            load = throughput(url, target.body, plan.clients, plan.throughput_seconds)
+            spent = server_cpu_seconds(target.server.pid) - spent
+            rounds[target.name].append(load)
+            cost[target.name].append(spent * 1000 / load.answers if load.answers else None)
+            # each worker's CPU over the round: how evenly the connections spread
+            busy[target.name].append(
+                sorted(round(max(0.0, _cpu(pid) - cpu[pid]) / load.seconds, 2) for pid in pids)
+            )
+    for target in targets:
+        loads = rounds[target.name]
+        after = scrape(target.server.base) if target.cache else {}
+        logs = target.server.log_summary()
+        old = logs_before[id(target.server)]
+        out[target.name]["concurrent"] = {
+            "client": loads[0].client,
+            "clients": plan.clients,
+            "rounds": len(loads),
+            "seconds_per_round": plan.throughput_seconds,
+            "answers_per_s_rounds": [round(x.per_second, 1) for x in loads],
+            "answers_per_s": round(median([x.per_second for x in loads]), 1),
+            "answers": sum(x.answers for x in loads),
+            "errors": sum(x.errors for x in loads),
+            "p50_ms": round(median([x.p50_ms for x in loads]), 2),
+            "p99_ms": round(max(x.p99_ms for x in loads), 2),
+            "worker_cpu_share_rounds": busy[target.name],
+            # what an answer costs the server, however the connections spread
+            "server_cpu_ms_per_answer_rounds": [
+                None if c is None else round(c, 3) for c in cost[target.name]
+            ],
+            # the server's, over every round of every target on it
+            "server_log_delta": {
+                k: logs[k] - old.get(k, 0) for k in logs if isinstance(logs[k], int)
+            },
+            **({"metrics_delta": delta(after, before[target.name])} if target.cache else {}),
+        }
+    return out
+
+
+def _cpu(pid: int) -> float:
+    try:
+        return cpu_seconds(pid)
+    except psutil.Error:  # recycled during the round
+        return 0.0
+
+
+def ratio(service: dict[str, Any], floor: dict[str, Any]) -> float:
+    """Median over rounds of service answers per second / floor answers per second."""
+    pairs = zip(
+        service["concurrent"]["answers_per_s_rounds"],
+        floor["concurrent"]["answers_per_s_rounds"],
+        strict=True,
+    )
+    return median([s / f for s, f in pairs if f > 0])
+
+
+def cpu_ratio(service: dict[str, Any], floor: dict[str, Any]) -> float:
+    """Median over rounds of the floor's server CPU per answer / the service's: the share
+    of the floor's efficiency the service reaches, whatever the spread of connections."""
+    pairs = zip(
+        floor["concurrent"]["server_cpu_ms_per_answer_rounds"],
+        service["concurrent"]["server_cpu_ms_per_answer_rounds"],
+        strict=True,
+    )
+    return median([f / s for f, s in pairs if f and s])
+
+
+def cache_figures(
+    server: Gunicorn,
+    floor: Gunicorn,
+    store_floor: Callable[[bytes, bytes], None],
+    encode: Callable[[bytes], bytes],
+    text: str,
+    plan: Plan,
+    scrape: Scrape,
+) -> dict[str, Any]:
+    """Figure 2 (a) and (b): the service as clients call it (no ``language``, so it is
+    detected) and the floor app; both on the project's gunicorn settings."""
+    body = _body(text)
+    stored = store(server, body)
+    store_floor(body, encode(stored))
+    targets = [
+        Target("service", server, body, stored, "HIT"),
+        Target("floor", floor, body, stored, None),
+    ]
+    return {
+        "answer_bytes": len(stored),
+        "request_bytes": len(body),
+        **measure(targets, plan, scrape),
+    }
+
+
+def cache_diagnostics(
+    server: Gunicorn, floor: Gunicorn, text: str, plan: Plan, scrape: Scrape
+) -> dict[str, Any]:
+    """The same on servers whose workers are never recycled (``--max-requests 0``), with
+    the language detected and with it given: what the cached path itself costs. The floor
+    reads what :func:`cache_figures` stored."""
+    body, given = _body(text), _body(text, "fr")
+    stored = store(server, body)
+    targets = [
+        Target("service", server, body, stored, "HIT"),
+        Target("service_language_given", server, given, store(server, given), "HIT"),
+        Target("floor", floor, body, stored, None),
+    ]
+    return measure(targets, plan, scrape)

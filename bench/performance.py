@@ -34,29 +34,41 @@ import shutil
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import orjson
-import redis
-from _servers import RedisServer, exit_on_sigterm, free_port
+from harness import (
+    ROOT,
+    SERVICE_APP,
+    ForeignCpu,
+    Gunicorn,
+    Servers,
+    exit_on_sigterm,
+    machine,
+    post,
+    revision,
+    scrape,
+    wrk_available,
+)
 from perf_articles import SAMPLE, compose, sample
-from perf_cache import LoadPlan, cache_diagnostics, cache_figures, cpu_ratio, ratio
 from perf_figures import (
+    Plan,
     batching,
+    cache_diagnostics,
+    cache_figures,
+    cpu_ratio,
     memory_snapshot,
     overhead,
+    ratio,
     scaling,
     torch_threads,
     warm_up,
 )
 from perf_floor_app import store
-from perf_http import get, post, wrk_available
-from perf_procs import ROOT, ForeignCpu, Gunicorn
-from perf_report import Figure, as_json, machine, revision, table
+from perf_report import Figure, as_json, table
 
 # Targets the issue sets, and two the deployment implies (k8s/deployment.yaml: a 4Gi memory
 # limit for two workers, a startup probe of 30 x 10 s).
@@ -91,20 +103,6 @@ class EnginePlan:
         if self.warm_up_words is None:
             return lambda i: sample(f"{tag}-{i}").text
         return lambda i: compose("fr", self.warm_up_words, tag=f"{tag}-{i}").text
-
-
-@dataclass(frozen=True, slots=True)
-class Plan:
-    """Run lengths shared by both engines."""
-
-    loop_count: int
-    loop_seconds: float
-    clients: int
-    rounds: int
-    throughput_seconds: float
-    workers: tuple[int, ...]
-    preload_variants: bool  # also serve with PRELOAD_MODELS=false (figures 4 and 6)
-    threads_experiment: bool
 
 
 def plans(args: argparse.Namespace, stanza_dir: Path | None) -> tuple[Plan, list[EnginePlan]]:
@@ -168,84 +166,29 @@ def plans(args: argparse.Namespace, stanza_dir: Path | None) -> tuple[Plan, list
     return shared, engines
 
 
-class Bench:
-    """Servers, clocks and logs of one benchmark run; stops what it started."""
+class Bench(Servers):
+    """The servers of one benchmark run (:class:`harness.Servers`), with its clock."""
 
     def __init__(self, workdir: Path, logs: Path, redis_url: str | None) -> None:
-        self.workdir = workdir
-        self.logs = logs
-        self.run_id = uuid.uuid4().hex[:8]
+        super().__init__(workdir, logs, redis_url, name="perf")
         self.began = time.monotonic()
-        self._servers: list[Gunicorn] = []
-        self.server_logs: dict[str, dict[str, Any]] = {}
-        self._redis_server: RedisServer | None = None
-        if redis_url is None:
-            self._redis_server = RedisServer(workdir)
-            self._redis_server.start()
-            redis_url = self._redis_server.url
-        self.redis_url = redis_url
-        self.prefix = f"perf-{self.run_id}"
-        self.redis = redis.Redis.from_url(redis_url, socket_timeout=5)
 
     def log(self, message: str) -> None:
         """Progress on stderr, with the time since the start."""
         print(f"[{time.monotonic() - self.began:6.0f}s] {message}", file=sys.stderr, flush=True)
 
     def gunicorn(
-        self,
-        name: str,
-        env: dict[str, str],
-        app: str = "service:create_app()",
-        extra: tuple[str, ...] = (),
+        self, name: str, env: dict[str, str], app: str = SERVICE_APP, extra: tuple = ()
     ) -> Gunicorn:
-        """A gunicorn on a free port with its own metrics directory and log, started."""
-        metrics = Path(tempfile.mkdtemp(prefix=f"{name}-metrics-", dir=self.workdir))
-        full = {
-            "PORT": str(free_port()),
-            "REDIS_URL": self.redis_url,
-            "CACHE_PREFIX": f"{self.prefix}-{name}",
-            "GUNICORN_THREADS": "4",
-            "TORCH_THREADS": "1",
-            "WEB_CONCURRENCY": "2",
-            # The default 60 s budget would answer 503 to a Stanza batch of 32 articles.
-            "REQUEST_TIMEOUT_SECONDS": "900",
-            "PROMETHEUS_MULTIPROC_DIR": str(metrics),
-            # A crashing worker writes its threads' stacks to the log.
-            "PYTHONFAULTHANDLER": "1",
-            **env,
-        }
-        server = Gunicorn(full, self.logs / f"{name}.log", app, extra)
-        self._servers.append(server)
-        server.start()
-        return server
-
-    def stop(self, server: Gunicorn) -> None:
-        """Stop one server and keep what its log says."""
-        server.stop()
-        self.server_logs[server.log_path.stem] = server.log_summary()
-        if server in self._servers:
-            self._servers.remove(server)
-
-    def close(self) -> None:
-        """Stop every server, drop this run's keys (never anything else's), stop Redis."""
-        for server in list(self._servers):
-            self.stop(server)
-        with contextlib.suppress(redis.RedisError):
-            keys = list(self.redis.scan_iter(f"{self.prefix}*", count=1000))
-            for i in range(0, len(keys), 1000):
-                self.redis.delete(*keys[i : i + 1000])
-        if self._redis_server is not None:
-            self._redis_server.stop()
+        """A gunicorn of the benchmark: torch on one thread, as the service's default, and
+        a long budget (the default 60 s would answer 503 to a Stanza batch of 32 articles)."""
+        full = {"TORCH_THREADS": "1", "REQUEST_TIMEOUT_SECONDS": "900", **env}
+        return super().gunicorn(name, full, app, extra)
 
 
 def scrape_metrics(base: str) -> dict[str, float]:
     """Cache results and answers by status, from ``/metrics`` (summed over workers)."""
-    samples = {}
-    for line in get(f"{base}/metrics", timeout=10).body.decode().splitlines():
-        if line.startswith(("enrich_cache_total{", "enrich_http_requests_total{")):
-            key, _, value = line.rpartition(" ")
-            samples[key] = float(value)
-    return samples
+    return scrape(base, ("enrich_cache_total", "enrich_http_requests_total"))
 
 
 def _registry(plan: EnginePlan) -> Any:
@@ -286,7 +229,7 @@ def serve_and_measure(
     name = f"{plan.name}-w{workers}-{kind}"
     overrides, extra = KINDS[kind]
     env = {**plan.env, "WEB_CONCURRENCY": str(workers), **overrides}
-    server = bench.gunicorn(name, env, "service:create_app()", extra)
+    server = bench.gunicorn(name, env, SERVICE_APP, extra)
     preload = Settings.from_env(env).preload_models
     out: dict[str, Any] = {"workers": workers, "kind": kind, "preload": preload}
     try:
@@ -315,16 +258,6 @@ def _sample_text(tag: str) -> str:
     return sample(tag).text
 
 
-def _load_plan(shared: Plan) -> LoadPlan:
-    return LoadPlan(
-        shared.loop_count,
-        shared.loop_seconds,
-        shared.clients,
-        shared.rounds,
-        shared.throughput_seconds,
-    )
-
-
 def _configured(
     bench: Bench, shared: Plan, plan: EnginePlan, engine: Any, floors: dict[str, Gunicorn]
 ) -> dict[str, Any]:
@@ -347,9 +280,8 @@ def _configured(
             store(bench.redis, f"{bench.prefix}-floor", body, value)
 
         text = sample().text
-        load = _load_plan(shared)
         out["cache"] = cache_figures(
-            server, floors["configured"], store_floor, encode, text, load, scrape_metrics
+            server, floors["configured"], store_floor, encode, text, shared, scrape_metrics
         )
         out["cache"]["uncached_ms"] = out["overhead"]["http_ms_median"]
         out["cache"]["settled_after_s"] = round(server.wait_settled(300), 1)
@@ -382,9 +314,8 @@ def run_engine(
     bench.log(f"{plan.name}: cached path without worker recycling (diagnostic)")
     server, diag = serve_and_measure(bench, plan, shared.workers[0], "no-recycling")
     try:
-        load = _load_plan(shared)
         floor = floors["no-recycling"]
-        diag.update(cache_diagnostics(server, floor, sample().text, load, scrape_metrics))
+        diag.update(cache_diagnostics(server, floor, sample().text, shared, scrape_metrics))
         out["cache_no_recycling"] = diag
     finally:
         bench.stop(server)
@@ -704,7 +635,7 @@ def main(argv: list[str] | None = None) -> int:
     report = {
         "machine": info,
         "command": "make bench" + ("  # --quick" if args.quick else ""),
-        "revision": revision(str(ROOT)),
+        "revision": revision(),
         "client": "wrk" if wrk_available() else "python-threads",
         "sample": str(SAMPLE) if SAMPLE.is_file() else None,
         "stanza_models": build,
