@@ -48,7 +48,6 @@ import redis
 import requests
 from harness import (
     CLIENT_TIMEOUT_SECONDS,
-    ROOT,
     Call,
     Clients,
     Gunicorn,
@@ -62,10 +61,10 @@ from harness import (
     summarise,
     timeline,
 )
+from perf_articles import SAMPLE
 
 from service.cache.base import TAG
 
-SAMPLE = ROOT.parent / "shared" / "samples" / "fr-russie-ukraine.txt"
 METRICS = ("enrich_cache_total", "enrich_documents_total", "enrich_http_requests_total")
 BATCH_SIZE = 4
 # The budget the service runs with (REQUEST_TIMEOUT_SECONDS is not set by the runs).

@@ -15,24 +15,21 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import platform
 import sys
 import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from harness import ROOT, machine  # first: it puts this tree's service on the path
+from ner_eval import public_ner
 
-from ner_eval import public_ner  # noqa: E402
-
-from service.analysis.knowledge import fold  # noqa: E402
-from service.cache import MemoryCache  # noqa: E402
-from service.config import Settings  # noqa: E402
-from service.engines import EngineRegistry  # noqa: E402
-from service.enrichment import Answer, Enricher, EnrichRequest  # noqa: E402
-from service.language import LanguageDetector  # noqa: E402
+from service.analysis.knowledge import fold
+from service.cache import MemoryCache
+from service.config import Settings
+from service.engines import EngineRegistry
+from service.enrichment import Answer, Enricher, EnrichRequest
+from service.language import LanguageDetector
 
 LABELS = {"positive": 1, "negative": -1, "neutral": 0, "mixed": 0}
 
@@ -168,8 +165,7 @@ def main() -> int:
     args = parser.parse_args()
     service, registry = enricher(("fr", "en"))
     report = {
-        "machine": f"{platform.machine()}, {platform.python_implementation()} "
-        f"{platform.python_version()}, {platform.node()}",
+        "machine": machine(),
         "engines": {s.language: s.models.get("ner") for s in registry.statuses()},
         "newsmtsc": newsmtsc(service, args.shared / "eval/newsmtsc" / f"rw-{args.split}.jsonl"),
         "seed": seed(service, args.shared / "eval/seed-gold.json"),
