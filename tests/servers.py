@@ -1,8 +1,8 @@
 """A private redis-server process, for the tests and the benchmarks alike.
 
-The tests import it through ``tests.conftest``; ``bench/harness.py`` imports it from here
-(bench code may use the test suite's helpers, the test suite never imports bench code, and
-the service imports neither). It needs nothing but redis-py and the ``redis-server`` binary.
+The tests use it through ``tests.conftest``'s ``private_redis``; ``bench/harness.py`` imports it
+from here (bench code may use the test suite's helpers, the test suite never imports bench code,
+and the service imports neither). It needs nothing but redis-py and the ``redis-server`` binary.
 """
 
 from __future__ import annotations
