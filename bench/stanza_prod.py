@@ -178,7 +178,8 @@ def _build(work: Path, threads: int) -> dict[str, Any]:
     began = time.perf_counter()
     child = start_training(_jobs(data, models), threads, models, log)
     try:
-        code = child.wait(timeout=1800)
+        # bounded, but generously: on a shared 2-core machine the build took over 30 min
+        code = child.wait(timeout=4 * 3600)
     finally:
         if child.poll() is None:
             child.kill()
