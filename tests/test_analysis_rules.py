@@ -413,6 +413,34 @@ def test_what_the_object_was_punished_for_is_its_own_act(enrich, text, language,
 
 
 @pytest.mark.parametrize(
+    ("text", "language", "source", "target"),
+    [
+        (
+            "The European Commission fined Meta over its handling of data.",
+            "en",
+            "European Commission",
+            "Meta",
+        ),
+        ("Regulators said the Commission was fining Amazon again.", "en", "Commission", "Amazon"),
+        (
+            "La Commission européenne a infligé une lourde amende à Apple.",
+            "fr",
+            "Commission européenne",
+            "Apple",
+        ),
+    ],
+)
+def test_fining_opposes_whatever_the_lemmatizer_made_of_fined(
+    enrich, text, language, source, target
+):
+    # spaCy's English lemmatizer gives "fined" -> "fin": the engine's lemma corrections
+    # (service/engines/lemmas/) put the verb's frame back.
+    body = enrich(text, language)
+    assert stance(body, source, target) == "oppose"
+    assert actor(body, target)["sentiment"]["label"] != "positive"
+
+
+@pytest.mark.parametrize(
     ("text", "language"),
     [("Google a poursuivi Microsoft en justice.", "fr"), ("Amazon sued Apple.", "en")],
 )

@@ -12,6 +12,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from service.document import ALL_PROCESSORS, AnnotatedDocument, EngineInfo, Entity, Sentence, Token
+from service.engines.base import EngineLoadError
 from service.engines.entity_ruler import EntityRuler
 from service.engines.gazetteer_data import (
     DATA,
@@ -21,6 +22,10 @@ from service.engines.gazetteer_data import (
     languages,
     parse,
 )
+from service.engines.lemma_fixes import DATA as LEMMAS
+from service.engines.lemma_fixes import SCHEMA as LEMMA_SCHEMA
+from service.engines.lemma_fixes import lemma_fixes
+from service.engines.lemma_fixes import parse as parse_lemmas
 
 WIKINER = {"PER", "ORG", "LOC", "MISC"}  # Stanza's and spaCy's French labels
 
@@ -245,3 +250,37 @@ def test_the_public_ner_data_of_make_eval_is_well_formed(name):
             assert kind in {"PER", "ORG", "LOC"}
             span = row["text"][start:end]
             assert span and span == span.strip() and 0 <= start < end <= len(row["text"])
+
+
+# Lemma corrections (service/engines/lemmas/) -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "form", "lemma"),
+    [
+        ("en", "Brussels fined the bank and is fining two more.", "fined", "fine"),
+        ("en", "Brussels fined the bank and is fining two more.", "fining", "fine"),
+        ("fr", "Bruxelles épingle Apple pour ses pratiques.", "épingle", "épingler"),
+        ("fr", "Madrid accuse Rabat d'espionnage.", "accuse", "accuser"),
+    ],
+)
+def test_a_form_the_lemmatizer_gets_wrong_gets_its_lemma(
+    spacy_registry, language, text, form, lemma
+):
+    (doc,) = spacy_registry.get(language).annotate([text], ALL_PROCESSORS)
+    assert [t.lemma for t in doc.tokens if t.text == form] == [lemma]
+    assert spacy_registry.get(language).info.models["lemmas"] == lemma_fixes(language).label
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_lemma_files_match_their_schema(language):
+    data = json.loads((LEMMAS / f"{language}.json").read_text(encoding="utf-8"))
+    schema = json.loads(LEMMA_SCHEMA.read_text(encoding="utf-8"))
+    assert list(Draft202012Validator(schema).iter_errors(data)) == []
+
+
+def test_a_malformed_lemma_file_names_itself():
+    with pytest.raises(EngineLoadError, match=r"xx\.json: at lemmas"):
+        parse_lemmas(
+            b'{"_note": "' + b"x" * 80 + b'", "lemmas": {"Fined": "fine"}}', "xx", "xx.json"
+        )

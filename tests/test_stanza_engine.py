@@ -16,6 +16,7 @@ from service.document import ALL_PROCESSORS, NER, TOKENIZE, EngineInfo
 from service.engines import EngineRegistry
 from service.engines.catalog import stanza_available, stanza_missing_files
 from service.engines.gazetteer_data import gazetteer
+from service.engines.lemma_fixes import lemma_fixes
 from service.engines.stanza_engine import StanzaEngine, convert
 from tests.conftest import ROOT, base_settings
 from tests.contract import check
@@ -131,6 +132,7 @@ def test_service_prefers_stanza_where_its_models_are_on_disk(stanza_registry):
         "models": {
             **{p: "tiny" for p in ("depparse", "lemma", "ner", "pos", "tokenize")},
             "gazetteer": gazetteer("fr").label,
+            "lemmas": lemma_fixes("fr").label,
         },
     }
     assert {a["name"] for a in body["actors"]} >= {"Antony Blinken", "Sergueï Lavrov"}

@@ -22,6 +22,7 @@ from service.engines.base import EngineLoadError, neutral_type
 from service.engines.catalog import SpacyCandidate
 from service.engines.clearnlp import CLEARNLP_MARKERS, to_universal
 from service.engines.entity_ruler import load_ruler
+from service.engines.lemma_fixes import load_fixes
 
 # Neutral processor -> spaCy components it needs (beyond the tokenizer).
 _COMPONENTS = {
@@ -70,6 +71,7 @@ class SpacyEngine:
         models = {p: model for p in sorted(provided)}
         self.ner_labels = frozenset(nlp.get_pipe("ner").labels)
         self.ruler = load_ruler(language, self.ner_labels, models) if entity_ruler else None
+        self.lemma_fixes = load_fixes(language, models)
         self.info = EngineInfo("spacy", spacy.__version__, models)
 
     def _components(self, processors: frozenset[str]) -> list[str]:
@@ -85,8 +87,10 @@ class SpacyEngine:
         with self._lock, self._nlp.select_pipes(enable=enable):
             docs = list(self._nlp.pipe(texts, batch_size=_BATCH_SIZE))
         out = [self._convert(text, doc, processors) for text, doc in zip(texts, docs, strict=True)]
-        if self.ruler is not None and NER in processors:
-            for doc in out:
+        for doc in out:
+            if self.lemma_fixes is not None and LEMMA in processors:
+                self.lemma_fixes.apply(doc)
+            if self.ruler is not None and NER in processors:
                 self.ruler.apply(doc)
         return out
 

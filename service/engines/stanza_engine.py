@@ -28,6 +28,7 @@ from service.document import (
 from service.engines.base import EngineLoadError, neutral_type
 from service.engines.catalog import stanza_missing_files, stanza_processors
 from service.engines.entity_ruler import load_ruler
+from service.engines.lemma_fixes import load_fixes
 from service.engines.segments import segments
 
 # Neutral processor -> Stanza processors it needs; Stanza's lemma and depparse read POS.
@@ -82,6 +83,7 @@ class StanzaEngine:
         ner = self._pipeline.processors.get("ner")
         self.ner_labels = frozenset(ner.get_known_tags() if ner is not None else ())
         self.ruler = load_ruler(language, self.ner_labels, models) if entity_ruler else None
+        self.lemma_fixes = load_fixes(language, models)
         self.info = EngineInfo("stanza", stanza.__version__, models)
 
     def provides(self) -> frozenset[str]:
@@ -106,6 +108,8 @@ class StanzaEngine:
             document = AnnotatedDocument(text, self.language, self.info, processors=done)
             for offset, _ in piece:
                 append(document, offset, next(parsed))
+            if self.lemma_fixes is not None and LEMMA in done:
+                self.lemma_fixes.apply(document)
             if self.ruler is not None and NER in done:
                 self.ruler.apply(document)
             out.append(document)
