@@ -495,3 +495,16 @@ def test_accusing_opposes_and_defending_a_record_supports(
     body = enrich(text, language)
     assert stance(body, accuser, target) == "oppose"
     assert stance(body, defender, target) == "support"
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "company"),
+    [
+        ("Apple 1.8 billion fine upheld by the court", "en", "Apple"),
+        ("Sanofi 2 milliards d'euros de bénéfice malgré la crise", "fr", "Sanofi"),
+    ],
+)
+def test_an_amount_glued_to_a_company_is_no_part_of_the_actor(enrich, text, language, company):
+    body = enrich(text, language)
+    assert actor(body, company)["type"] == "organisation"
+    assert not any(any(c.isdigit() for c in a["name"]) for a in body["actors"])

@@ -92,6 +92,26 @@ def test_a_score_glued_to_a_name_is_cut_off(spacy_registry, language, text, name
 
 
 @pytest.mark.parametrize(
+    ("language", "text", "company"),
+    [
+        # spaCy's English reads these as one LAW / MONEY entity; the French NER stops the
+        # name's span inside the amount ("Sanofi 2" of "Sanofi 2 milliards").
+        ("en", "Apple 1.8 billion fine upheld", "Apple"),
+        ("en", "Regulators fined Google 4.3 billion dollars.", "Google"),
+        ("fr", "Sanofi 2 milliards d'euros de bénéfice", "Sanofi"),
+        ("fr", "Manchester City a battu Arsenal 4-0.", "Arsenal"),
+    ],
+)
+def test_an_amount_never_ends_a_name_whatever_the_ner_labelled_it(
+    spacy_registry, language, text, company
+):
+    found = _entities(spacy_registry, language, text)
+    assert (company, "organisation") in found
+    names = [t for t, kind in found if kind not in {"money", "cardinal", "percent"}]
+    assert not any(any(c.isdigit() for c in t) for t in names)
+
+
+@pytest.mark.parametrize(
     ("language", "text", "name"),
     [
         ("en", "Santiago Abascal spoke in Madrid.", "Santiago Abascal"),

@@ -3,7 +3,8 @@
 It runs on the neutral document after any engine, so spaCy and Stanza get the same
 corrections from the same data. Two steps, in order:
 
-1. Amounts and scores are cut out of names: "Apple 1.8 billion" -> "Apple", "Arsenal 4-0
+1. Amounts and scores are cut out of names, whatever the NER labelled the whole ("Apple 1.8
+   billion" LAW -> "Apple" MISC, which step 2 may type): "Arsenal 4-0
    Chelsea" -> "Arsenal", "Chelsea"; a name entity that is only a score goes.
 2. Gazetteer names found on token boundaries (longest first, case-sensitive) are merged
    with the NER's entities: a name the NER missed is added; one the NER found with the
@@ -46,6 +47,10 @@ _ONTONOTES = {"PER": "PERSON", "LOC": "GPE"}
 _NUMBER = r"\d+(?:[.,\u00a0\u202f]\d{3})*(?:[.,]\d+)?"
 _CURRENCY = r"[$€£¥%]"
 _SCORE = r"\d+\s?[-\u2013\u2014:]\s?\d+"
+# Labels whose entities are amounts; dates and times, which hold numbers of their own.
+_NUMERIC = frozenset({"MONEY", "CARDINAL", "QUANTITY", "PERCENT"})
+_NOT_NAMES = frozenset({"DATE", "TIME", "ORDINAL"})
+_AMOUNT_REACH = 40  # characters after an entity where the amount it begins may end
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,16 +68,40 @@ def _in_compound(text: str, start: int, end: int) -> bool:
     return before or (text[end : end + 1] == "-" and text[end + 1 : end + 2].isalnum())
 
 
+def _trimmed(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """``start, end`` without the punctuation and spaces at its edges; None when no
+    letter is left."""
+    while start < end and not text[start].isalnum():
+        start += 1
+    while end > start and not text[end - 1].isalnum():
+        end -= 1
+    return (start, end) if any(c.isalpha() for c in text[start:end]) else None
+
+
+def _cuts(pattern: re.Pattern[str], text: str, entity: Entity) -> list[tuple[int, int]]:
+    """The amounts that begin inside the entity, cut at its end: the NER often stops a
+    name's span inside the amount it glued to it ("Sanofi 2" of "Sanofi 2 milliards",
+    "Arsenal 4" of "Arsenal 4-0")."""
+    reach = min(len(text), entity.end + _AMOUNT_REACH)
+    found = pattern.finditer(text, entity.start, reach)
+    return [(m.start(), min(m.end(), entity.end)) for m in found if m.start() < entity.end]
+
+
 def engine_labels(ner_labels: Collection[str]) -> dict[str, str]:
     """Gazetteer type -> the label an engine with these NER labels uses for it."""
     return {t: _ONTONOTES.get(t, t) if _ONTONOTES.get(t) in ner_labels else t for t in COARSE}
 
 
-def _amount_pattern(number_words: tuple[str, ...]) -> re.Pattern[str]:
+def _amount_pattern(number_words: tuple[str, ...], bare: bool = True) -> re.Pattern[str]:
+    """Amounts with a currency or a number word ("1.8 billion euros", "€5m"); with
+    ``bare``, also scores and bare decimals ("4-0", "1.8"), which inside a non-name
+    entity may be a version or a title ("Windows 3.1")."""
     words = "|".join(re.escape(w) for w in sorted(number_words, key=len, reverse=True))
     unit = rf"(?:{_CURRENCY}|(?:{words})(?!\w))"
-    amount = rf"{_CURRENCY}\s?{_NUMBER}(?:\s?{unit})*|{_NUMBER}(?:\s?{unit})+|\d+[.,]\d+"
-    return re.compile(rf"(?<!\w)(?:{_SCORE}|{amount})(?!\w)", re.IGNORECASE)
+    amount = rf"{_CURRENCY}\s?{_NUMBER}(?:\s?{unit})*|{_NUMBER}(?:\s?{unit})+"
+    if bare:
+        amount = rf"{_SCORE}|{amount}|\d+[.,]\d+"
+    return re.compile(rf"(?<!\w)(?:{amount})(?!\w)", re.IGNORECASE)
 
 
 class EntityRuler:
@@ -82,6 +111,7 @@ class EntityRuler:
         self.gazetteer = gazetteer
         self._labels = engine_labels(ner_labels)
         self._amount = _amount_pattern(gazetteer.number_words)
+        self._money = _amount_pattern(gazetteer.number_words, bare=False)
         self._first = frozenset(key[0] for key in gazetteer.names)
         self._longest = max(len(key) for key in gazetteer.names)
 
@@ -97,23 +127,35 @@ class EntityRuler:
         return sorted(entities, key=lambda e: (e.start, e.end))
 
     def _without_amounts(self, text: str, entity: Entity) -> Iterator[Entity]:
-        """The parts of a name entity that are not amounts or scores (the entity itself
-        when it has none; nothing when it is only one)."""
+        """The parts of an entity that are not amounts or scores: a name entity keeps its
+        name parts (none when it is only an amount); other entities go to
+        :meth:`_name_before_amount`, dates and times excepted."""
+        if entity.label in _NOT_NAMES:
+            yield entity
+            return
         if entity.label not in COARSE:
-            yield entity
+            yield from self._name_before_amount(text, entity)
             return
-        cuts = list(self._amount.finditer(text, entity.start, entity.end))
-        if not cuts:
-            yield entity
-            return
-        bounds = [entity.start, *(x for m in cuts for x in m.span()), entity.end]
+        cuts = _cuts(self._amount, text, entity)
+        bounds = [entity.start, *(x for m in cuts for x in m), entity.end]
         for start, end in zip(bounds[::2], bounds[1::2], strict=True):
-            while start < end and not text[start].isalnum():
-                start += 1
-            while end > start and not text[end - 1].isalnum():
-                end -= 1
-            if any(c.isalpha() for c in text[start:end]):
-                yield replace(entity, start=start, end=end)
+            piece = _trimmed(text, start, end)
+            if piece is not None:
+                yield replace(entity, start=piece[0], end=piece[1])
+
+    def _name_before_amount(self, text: str, entity: Entity) -> Iterator[Entity]:
+        """A non-name entity that is a name glued to an amount ("Apple 1.8 billion" LAW,
+        "Google 4.3 billion dollars" MONEY): the capitalised words before the amount
+        become a name of unknown type (MISC), which the gazetteer may then type; a number
+        entity keeps its amounts, another loses them. Without such an amount, as is."""
+        cuts = _cuts(self._money, text, entity)
+        piece = _trimmed(text, entity.start, cuts[0][0]) if cuts else None
+        if piece is None or not text[piece[0]].isupper():
+            yield entity
+            return
+        yield replace(entity, start=piece[0], end=piece[1], type="misc", label="MISC")
+        if entity.label in _NUMERIC:
+            yield from (replace(entity, start=start, end=end) for start, end in cuts)
 
     def _matches(self, doc: AnnotatedDocument) -> Iterator[_Match]:
         """Gazetteer names on token boundaries, longest first, left to right, without
