@@ -3,7 +3,7 @@
     python training/train_polarity.py --layers 12 --epochs 3 --out .cache/polarity/l12.safetensors
 
 Trains every encoder layer and the head (the 250k-row word table stays frozen, 4-bit) with
-a fixed seed, class-balanced cross-entropy and linear warm-up then decay. ``--variant
+a fixed seed, class-balanced cross-entropy, linear warm-up then decay, bf16 autocast. ``--variant
 marked`` is the prototype's input (the target wrapped in ``[ ]``, one pass per target), kept
 only to compare against; the service reads ``pooled`` weights (one pass per sentence).
 Dev (rw-dev.jsonl) is only scored, never trained or selected on: the last epoch is saved.
@@ -104,6 +104,11 @@ def main() -> int:
     ap.add_argument("--max-tokens", type=int, default=160)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument(
+        "--fp32",
+        action="store_true",
+        help="no bf16 autocast (it trains ~1.5x faster on AVX512-BF16)",
+    )
     ap.add_argument("--limit", type=int, default=0, help="train on N sentences (smoke test)")
     ap.add_argument("--data", type=Path, default=DATA)
     ap.add_argument(
@@ -143,7 +148,11 @@ def main() -> int:
         for n, chunk in enumerate(shuffled_batches(encoded, args.batch, rng)):
             batch = collate([encoded[i] for i in chunk], chunk, base.pad_id)
             gold = torch.tensor([x for i in chunk for x in labels[i]])
-            loss = loss_fn(model(batch), gold)
+            # bf16 autocast computes the matmuls in bf16; the weights, their gradients and
+            # the optimiser state stay fp32.
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=not args.fp32):
+                logits = model(batch)
+            loss = loss_fn(logits.float(), gold)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(params, 1.0)
             optimiser.step()
@@ -172,6 +181,7 @@ def main() -> int:
             "seed": str(args.seed),
             "epochs": f"{epoch}/{args.epochs}",
             "lr": str(args.lr),
+            "autocast": "fp32" if args.fp32 else "bf16",
         }
         digest = save_weights(model, args.out, meta)
         log.update(sha256=digest, minutes=round((time.time() - began) / 60, 1))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,8 +54,6 @@ def read_weights(path: Path) -> TrainedWeights:
 
 
 def _metadata(data: bytes, path: Path) -> dict[str, str]:
-    import json
-
     try:
         size = int.from_bytes(data[:8], "little")
         header = json.loads(data[8 : 8 + size])
