@@ -73,7 +73,7 @@ def timed(fn: object, runs: int) -> dict[str, float]:
     }
 
 
-def measure_model(weights: Path, runs: int) -> dict:
+def measure_model(weights: Path, runs: int, bf16: bool) -> dict:
     """The model figures for one weights file (run inside a fresh subprocess)."""
     import torch
 
@@ -85,9 +85,10 @@ def measure_model(weights: Path, runs: int) -> dict:
     from service.engines.polarity import PolarityScorer
 
     imported = rss_mib()
-    scorer = PolarityScorer(weights, torch_threads=1)
+    scorer = PolarityScorer(weights, torch_threads=1, bf16=bf16)
     loaded = rss_mib()
-    figures: dict = {"weights": str(weights), "layers": scorer.layers, "identity": scorer.identity}
+    figures: dict = {"weights": str(weights), "layers": scorer.layers, "bf16": bf16}
+    figures["identity"] = scorer.identity
     for name, items in (("all_sentences", every), ("entity_sentences", with_entities)):
         pairs = sum(len(spans) for _, spans in items)
         ms = timed(lambda items=items: scorer.score(items), runs)
@@ -140,18 +141,22 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--weights", type=Path, action="append", default=[])
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--bf16", action="store_true", help="also measure each weights file in bf16")
     ap.add_argument("--one", help=argparse.SUPPRESS)  # internal: measure one thing here
     args = ap.parse_args()
     if args.one:
-        result = (
-            measure_lexicon(args.runs)
-            if args.one == "lexicon"
-            else measure_model(Path(args.one), args.runs)
-        )
+        what, _, mode = args.one.partition("@")
+        if what == "lexicon":
+            result = measure_lexicon(args.runs)
+        else:
+            result = measure_model(Path(what), args.runs, mode == "bf16")
         print(json.dumps(result))
         return 0
+    jobs = ["lexicon"]
+    for weights in args.weights:
+        jobs += [f"{weights}@fp32"] + ([f"{weights}@bf16"] if args.bf16 else [])
     results = []
-    for what in ["lexicon", *map(str, args.weights)]:
+    for what in jobs:
         cmd = [sys.executable, __file__, "--one", what, "--runs", str(args.runs)]
         out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT).stdout
         results.append(json.loads(out.strip().splitlines()[-1]))

@@ -41,8 +41,12 @@ def load_base(encoder_path: Path | None = None, tokenizer_path: Path | None = No
         e5 = E5File(raw)
     except FormatError as exc:  # hash matched but unreadable: a bug in this reader
         raise BaseModelError(encoder_spec.package, str(exc), encoder_spec.install) from exc
-    text = read_verified(tokenizer_spec, tokenizer_path).decode("utf-8")
-    tokenizer = Tokenizer.from_str(text)
+    raw_tokenizer = read_verified(tokenizer_spec, tokenizer_path)
+    try:
+        tokenizer = Tokenizer.from_buffer(raw_tokenizer)
+    except Exception as exc:  # the Rust parser raises a bare Exception on bad JSON
+        problem = f"tokenizer.json not readable: {exc}"
+        raise BaseModelError(tokenizer_spec.package, problem, tokenizer_spec.install) from exc
     return Base(e5, tokenizer, encoder_spec.sha256, tokenizer_spec.sha256)
 
 
