@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+from pathlib import Path
 
 import pytest
 import torch
@@ -16,10 +18,13 @@ from service.engines.polarity.encoder import build_encoder
 from service.engines.polarity.loader import build_classifier, load_base
 from service.engines.polarity.weights import save_weights
 
+# Trained weights: the committed file, or (before any is committed) one named by
+# POLARITY_TEST_WEIGHTS, e.g. a .cache/polarity/ file from `make train`.
+TRAINED = Path(os.environ.get("POLARITY_TEST_WEIGHTS") or DEFAULT_WEIGHTS)
 NEEDS_WEIGHTS = pytest.mark.skipif(
-    not DEFAULT_WEIGHTS.is_file(),
+    not TRAINED.is_file(),
     reason=f"no trained polarity weights committed yet ({DEFAULT_WEIGHTS}); "
-    "train them with `make train`",
+    "train them with `make train` and point POLARITY_TEST_WEIGHTS at the file",
 )
 
 
@@ -161,7 +166,7 @@ def test_unusable_weights_are_a_load_error(base, tmp_path):
 
 @pytest.fixture(scope="session")
 def trained_scorer(base):
-    return PolarityScorer(DEFAULT_WEIGHTS, base=base)
+    return PolarityScorer(TRAINED, base=base)
 
 
 @NEEDS_WEIGHTS
