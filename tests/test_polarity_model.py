@@ -139,7 +139,9 @@ def test_a_long_sentence_keeps_its_target_in_the_window(base):
     assert pieces.strip("▁") == "Putin"
 
 
-def test_the_identity_and_cache_key_follow_the_weights(base, untrained_scorer, tmp_path):
+def test_the_identity_and_cache_key_follow_the_weights(
+    base, untrained_scorer, untrained_weights, tmp_path
+):
     torch.manual_seed(1)
     other = tmp_path / "other.safetensors"
     save_weights(
@@ -149,6 +151,8 @@ def test_the_identity_and_cache_key_follow_the_weights(base, untrained_scorer, t
     assert second.identity != untrained_scorer.identity
     assert second.cache_key != untrained_scorer.cache_key
     assert base.encoder_sha256 in second.cache_key
+    in_bf16 = PolarityScorer(untrained_weights, base=base, bf16=True)
+    assert in_bf16.cache_key != untrained_scorer.cache_key
 
 
 def test_unusable_weights_are_a_load_error(base, tmp_path):

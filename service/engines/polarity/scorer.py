@@ -69,12 +69,13 @@ class PolarityScorer:
         self.identity = (
             f"multilingual-e5-small-q4@{self.base_sha256[:12]}"
             f"+polarity-L{self.layers}@{self.weights_sha256[:12]}"
+            + ("+bf16" if bf16 else "")  # bf16 moves probabilities in the third decimal
         )
 
     @property
     def cache_key(self) -> str:
         """What the answer cache must vary with: the base file and the trained weights."""
-        return f"{self.base_sha256}:{self.weights_sha256}"
+        return f"{self.base_sha256}:{self.weights_sha256}" + (":bf16" if self._bf16 else "")
 
     def score(self, items: Sequence[Item]) -> list[list[Probabilities]]:
         """For each (sentence, target character spans in it), the probabilities per target.
