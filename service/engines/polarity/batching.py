@@ -1,0 +1,104 @@
+"""Turn (sentence, target spans) items into length-sorted padded batches, one row a sentence.
+
+Each sentence is encoded once; each of its targets becomes a mask over the sentence's tokens,
+so one encoder pass scores every target of the sentence. Training and serving share this
+code, so the model sees at serving time exactly the inputs it was trained on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+from tokenizers import Tokenizer
+
+# multilingual-e5 was trained with a "query: " or "passage: " prefix on every input.
+PREFIX = "query: "
+
+Item = tuple[str, Sequence[tuple[int, int]]]
+
+
+@dataclass(slots=True)
+class Encoded:
+    """One sentence as token ids, and per target the indices of its tokens."""
+
+    ids: list[int]
+    targets: list[list[int]]
+
+
+@dataclass(slots=True)
+class Batch:
+    """Padded token ids for B sentences and K target masks over them."""
+
+    input_ids: torch.Tensor  # (B, T) int64
+    attention_mask: torch.Tensor  # (B, T) int64
+    target_rows: torch.Tensor  # (K,) which sentence each target is in
+    target_mask: torch.Tensor  # (K, T) float, 1 on the target's tokens
+    items: list[int]  # the original index of each of the B sentences
+
+
+def encode(tokenizer: Tokenizer, items: Sequence[Item], max_tokens: int) -> list[Encoded]:
+    """Tokenize every sentence once and find each target's tokens.
+
+    A sentence longer than ``max_tokens`` keeps a window of tokens centred on its targets;
+    a target with no token in the window (or an empty span) is pooled over the whole window.
+    """
+    shift = len(PREFIX)
+    encodings = tokenizer.encode_batch([PREFIX + text for text, _ in items])
+    out = []
+    for (_, spans), enc in zip(items, encodings, strict=True):
+        inner_ids, inner_offsets = enc.ids[1:-1], enc.offsets[1:-1]
+        hits = [
+            [
+                i
+                for i, (s, e) in enumerate(inner_offsets)
+                if e > a + shift and s < b + shift and e > s
+            ]
+            for a, b in spans
+        ]
+        start, stop = _window(len(inner_ids), [i for h in hits for i in h], max_tokens - 2)
+        ids = [enc.ids[0], *inner_ids[start:stop], enc.ids[-1]]
+        targets = []
+        for h in hits:
+            kept = [i - start + 1 for i in h if start <= i < stop]
+            targets.append(kept or list(range(1, len(ids) - 1)) or [0])
+        out.append(Encoded(ids, targets))
+    return out
+
+
+def _window(length: int, anchors: list[int], size: int) -> tuple[int, int]:
+    if length <= size:
+        return 0, length
+    centre = (min(anchors) + max(anchors)) // 2 if anchors else 0
+    start = max(0, min(centre - size // 2, length - size))
+    return start, start + size
+
+
+def batches(encoded: Sequence[Encoded], batch_size: int, pad_id: int) -> list[Batch]:
+    """Length-sorted batches of at most ``batch_size`` sentences (less padding, same answers)."""
+    order = sorted(range(len(encoded)), key=lambda i: len(encoded[i].ids))
+    return [
+        collate([encoded[i] for i in chunk], chunk, pad_id)
+        for chunk in (order[k : k + batch_size] for k in range(0, len(order), batch_size))
+    ]
+
+
+def collate(rows: Sequence[Encoded], items: list[int], pad_id: int) -> Batch:
+    """Pad ``rows`` into one batch; ``items`` are their original indices."""
+    width = max(len(r.ids) for r in rows)
+    input_ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
+    attention = torch.zeros((len(rows), width), dtype=torch.long)
+    target_rows, masks = [], []
+    for b, row in enumerate(rows):
+        input_ids[b, : len(row.ids)] = torch.tensor(row.ids)
+        attention[b, : len(row.ids)] = 1
+        for tokens in row.targets:
+            mask = torch.zeros(width)
+            mask[tokens] = 1.0
+            target_rows.append(b)
+            masks.append(mask)
+    target_mask = torch.stack(masks) if masks else torch.zeros((0, width))
+    return Batch(
+        input_ids, attention, torch.tensor(target_rows, dtype=torch.long), target_mask, items
+    )

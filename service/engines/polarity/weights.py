@@ -1,0 +1,62 @@
+"""The trained part of the classifier on disk: fp16 safetensors with a small header."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from safetensors.torch import load, save
+
+from service.engines.base import EngineLoadError
+from service.engines.polarity.classifier import PolarityClassifier
+
+FORMAT = "news-enrich-polarity/1"
+
+
+@dataclass(frozen=True, slots=True)
+class TrainedWeights:
+    """What a weights file holds, and its sha256 (part of the model's identity)."""
+
+    state: dict
+    layers: int
+    base_sha256: str
+    sha256: str
+    meta: dict[str, str]
+
+
+def save_weights(model: PolarityClassifier, path: Path, meta: dict[str, str]) -> str:
+    """Write the trained part of ``model`` to ``path``; return the file's sha256."""
+    header = {"format": FORMAT, "layers": str(model.encoder.config.num_hidden_layers), **meta}
+    data = save(model.trained_state(), metadata=header)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return hashlib.sha256(data).hexdigest()
+
+
+def read_weights(path: Path) -> TrainedWeights:
+    """Read a weights file written by :func:`save_weights`; EngineLoadError if unusable."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise EngineLoadError(f"polarity weights not readable at {path}: {exc}") from exc
+    meta = _metadata(data, path)
+    if meta.get("format") != FORMAT:
+        raise EngineLoadError(f"{path} is not a {FORMAT} weights file")
+    return TrainedWeights(
+        load(data),
+        int(meta["layers"]),
+        meta.get("base_sha256", ""),
+        hashlib.sha256(data).hexdigest(),
+        meta,
+    )
+
+
+def _metadata(data: bytes, path: Path) -> dict[str, str]:
+    try:
+        size = int.from_bytes(data[:8], "little")
+        header = json.loads(data[8 : 8 + size])
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise EngineLoadError(f"{path} is not a safetensors file: {exc}") from exc
+    return dict(header.get("__metadata__") or {})
