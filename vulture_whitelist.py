@@ -9,6 +9,11 @@ from service.activity import documents_computed
 from service.analysis.evidence import Kind, TargetModel
 from service.analysis.language_data import KINDS
 from service.document import ALL_PROCESSORS
+from service.engines.polarity.classifier import PolarityClassifier
+from service.engines.polarity.encoder import Q4Embedding
+from service.engines.polarity.loader import Base
+from service.engines.polarity.scorer import PolarityScorer
+from service.engines.polarity.weights import save_weights
 from service.engines.stanza_engine import convert
 from service.logs import JsonFormatter
 from service.web.gunicorn_worker import BalancedThreadWorker
@@ -30,4 +35,9 @@ _ = (
     KINDS,  # the tests check every kind of language data file
     ALL_PROCESSORS,  # the engine tests annotate with every processor
     convert,  # the Stanza adapter on CoNLL-U documents, in the tests
+    PolarityClassifier.forward,  # torch calls forward through Module.__call__
+    Q4Embedding.forward,
+    save_weights,  # training/train_polarity.py (not scanned) and the tests write weights
+    Base.tokenizer_sha256,  # the checked tokenizer's digest, for the model card and tests
+    PolarityScorer.identity,  # engine.models once the scorer is wired in (issue 10)
 )
