@@ -239,7 +239,9 @@ def test_a_full_queue_sheds_and_abandoned_work_stops(hostile):
         try:
             reply = requests.post(
                 f"{hostile.base}/v1/enrich",
-                json={"text": _prose(30_000, i), "language": "fr"},
+                # 100,000 characters, as in the reproduction: admitted work must outlast the
+                # 2 s clients even on a quiet machine (30,000 finished in time when warm).
+                json={"text": _prose(100_000, i), "language": "fr"},
                 timeout=2,
             )
         except requests.Timeout:
