@@ -1,7 +1,8 @@
 """The benchmarks' one harness: servers, clients, statistics and machine facts.
 
-``bench/performance.py`` (the figures) and ``bench/load.py`` (the load and fault runs) are
-built on it; a new run is a function that starts what it needs from :class:`Servers`, drives
+``bench/performance.py`` (the figures), ``bench/load.py`` (the load and fault runs) and
+``bench/abuse.py`` (the hostile clients, each scenario on a fresh gunicorn) are built on it;
+a new run is a function that starts what it needs from :class:`Servers`, drives
 it with :class:`Clients` (or the single-client loops) and reports :func:`summarise`.
 
 - servers: :class:`Servers` owns a private redis-server (``tests/servers.py``, shared with the
