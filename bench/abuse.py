@@ -22,16 +22,16 @@ W the worst case the limits allow, for the memory bound and the longest answer.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import http.client
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -39,12 +39,24 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import redis
-import requests
+import psutil
+from harness import (
+    ROOT,
+    Body,
+    Gunicorn,
+    Servers,
+    children,
+    cpu_seconds,
+    exit_on_sigterm,
+    get,
+    machine,
+    memory,
+)
+from harness import post as http_post
 
-HERE = Path(__file__).resolve().parents[1]
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 KEY = "abuse-key"
+AUTH = {"Authorization": f"Bearer {KEY}"}
 SHORT = {"text": "Joe Biden a rencontré Emmanuel Macron à Paris.", "language": "fr"}
 SENTENCES = [
     "Joe Biden a rencontré Emmanuel Macron à Paris pour parler de l'Ukraine.",
@@ -52,6 +64,8 @@ SENTENCES = [
     "Vladimir Poutine a dénoncé les sanctions imposées par l'Union européenne.",
     "Les négociations reprendront lundi à Genève, a indiqué un diplomate.",
 ]
+# What a client sees when no answer comes: the connection refused, reset, closed or timed out.
+NO_ANSWER = (OSError, http.client.HTTPException)
 
 
 def prose(chars: int, seed: int) -> str:
@@ -65,115 +79,58 @@ def prose(chars: int, seed: int) -> str:
     return "".join(parts)[:chars]
 
 
-def _children(pid: int) -> list[int]:
-    try:
-        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
+def as_json(document: Any) -> bytes:
+    """The body a JSON client sends (``json.dumps``: non-ASCII as ``\\u`` escapes)."""
+    return json.dumps(document).encode()
 
 
-def _memory_mib(pid: int) -> tuple[float, float]:
-    """(RSS, PSS) of a process in MiB, from smaps_rollup."""
-    values = {"Rss:": 0.0, "Pss:": 0.0}
-    try:
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            name, *rest = line.split()
-            if name in values:
-                values[name] = int(rest[0]) / 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return values["Rss:"], values["Pss:"]
+class Watched:
+    """A started gunicorn (the harness's), its workers' memory sampled every 0.25 s."""
 
-
-def _cpu_seconds(pid: int) -> float:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, ValueError, IndexError):
-        return 0.0
-
-
-class Server:
-    """gunicorn -c gunicorn.conf.py 'service:create_app()' from ``root``, watched."""
-
-    def __init__(self, root: Path, workdir: Path, **env: str) -> None:
-        self.port = _free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.prefix = f"abuse-{uuid.uuid4().hex[:10]}"
-        self.log = workdir / f"gunicorn-{self.port}.log"
-        (workdir / "no-stanza").mkdir(exist_ok=True)
-        metrics = tempfile.mkdtemp(prefix="abuse-metrics-", dir=workdir)
-        self.env = {
-            **os.environ,
-            "PORT": str(self.port),
-            "REDIS_URL": REDIS_URL,
-            "CACHE_PREFIX": self.prefix,
-            "STANZA_RESOURCES_DIR": str(workdir / "no-stanza"),
-            "WEB_CONCURRENCY": "2",
-            "GUNICORN_THREADS": "4",
-            "PROMETHEUS_MULTIPROC_DIR": metrics,
-            **env,
-        }
-        with open(self.log, "wb") as out:
-            self.proc = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "gunicorn",
-                    "-c",
-                    "gunicorn.conf.py",
-                    "service:create_app()",
-                ],
-                cwd=root,
-                env=self.env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        self.workers_seen: set[int] = set()
+    def __init__(self, server: Gunicorn) -> None:
+        self.server = server
+        self.base = server.base
+        self.port = int(server.env["PORT"])
+        self.env = server.env
         self.peak = (0.0, 0.0)
         self._stop = threading.Event()
-        self._wait_ready()
-        self.workers_seen = set(_children(self.proc.pid))
-        self._watcher = threading.Thread(target=self._watch, daemon=True)
+        self._watcher = threading.Thread(target=self._watch, name="memory", daemon=True)
         self._watcher.start()
 
-    def _wait_ready(self) -> None:
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"{self.base}/readyz", timeout=2).status_code == 200:
-                    return
-            except requests.RequestException:
-                pass
-            if self.proc.poll() is not None:
-                raise RuntimeError(self.log.read_text()[-2000:])
-            time.sleep(0.25)
-        raise RuntimeError("not ready in 180 s")
+    def _workers(self) -> list[int]:
+        with contextlib.suppress(psutil.Error):
+            return children(self.server.pid)
+        return []
 
     def _watch(self) -> None:
         while not self._stop.wait(0.25):
-            for pid in _children(self.proc.pid):
-                self.workers_seen.add(pid)
-                rss, pss = _memory_mib(pid)
+            for rss, pss in self.memory_now():
                 self.peak = (max(self.peak[0], rss), max(self.peak[1], pss))
 
-    def reset_peak(self) -> None:
-        """Start a new worst-memory window."""
-        self.peak = (0.0, 0.0)
-
     def memory_now(self) -> list[tuple[float, float]]:
-        """(RSS, PSS) of every live worker now."""
-        return [_memory_mib(pid) for pid in _children(self.proc.pid)]
+        """(RSS, PSS) in MiB of every live worker now."""
+        found = []
+        for pid in self._workers():
+            with contextlib.suppress(psutil.Error):  # a worker that died meanwhile
+                used = memory(pid)
+                found.append((used.rss, used.pss))
+        return found
+
+    def _cpu(self) -> float:
+        total = 0.0
+        for pid in self._workers():
+            with contextlib.suppress(psutil.Error):
+                total += cpu_seconds(pid)
+        return total
 
     def busy_for(self, limit: float = 120.0) -> float:
         """Seconds until every worker has used under 5% of a core for 2 s in a row."""
         began = time.monotonic()
         idle_since = None
-        last = sum(_cpu_seconds(p) for p in _children(self.proc.pid))
+        last = self._cpu()
         while time.monotonic() - began < limit:
             time.sleep(0.5)
-            now = sum(_cpu_seconds(p) for p in _children(self.proc.pid))
+            now = self._cpu()
             if now - last < 0.025:
                 idle_since = idle_since or time.monotonic() - 0.5
                 if time.monotonic() - idle_since >= 2:
@@ -184,54 +141,39 @@ class Server:
         return limit
 
     def deaths(self) -> dict[str, int]:
-        """Workers started after the first two, and gunicorn's WORKER TIMEOUT lines."""
-        text = self.log.read_text(errors="replace")
+        """Workers booted after the first ones, and gunicorn's WORKER TIMEOUT lines."""
+        booted = self.server.log_count("Booting worker")
         return {
-            "workers_booted_after_start": max(0, len(self.workers_seen) - 2),
-            "worker_timeouts": text.count("WORKER TIMEOUT"),
+            "workers_booted_after_start": max(0, booted - self.server.workers),
+            "worker_timeouts": self.server.log_count("WORKER TIMEOUT"),
         }
 
     def stop(self) -> None:
-        """SIGTERM, SIGKILL to the session past 45 s; the run's Redis keys deleted."""
+        """Stop sampling (the harness stops the server)."""
         self._stop.set()
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=45)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=10)
-        conn = redis.Redis.from_url(REDIS_URL)
-        keys = list(conn.scan_iter(f"{self.prefix}:*"))
-        if keys:
-            conn.delete(*keys)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+        self._watcher.join(timeout=5)
 
 
 class Bystander:
     """Unrelated clients: ``/healthz`` and a short cached article, four times a second."""
 
-    def __init__(self, base: str, headers: dict[str, str]) -> None:
-        self.base, self.headers = base, headers
+    def __init__(self, base: str) -> None:
+        self.base = base
         self.calls = 0
         self.failed: Counter[str] = Counter()
         self.worst = 0.0
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread = threading.Thread(target=self._run, name="bystander", daemon=True)
 
-    def _one(self, method: str, path: str, **kwargs: Any) -> None:
+    def _one(self, path: str, body: bytes | None = None) -> None:
         began = time.monotonic()
         try:
-            status = requests.request(
-                method, self.base + path, headers=self.headers, timeout=30, **kwargs
-            ).status_code
+            if body is None:
+                status = get(self.base + path, timeout=30, headers=AUTH).status
+            else:
+                status = http_post(self.base + path, body, timeout=30, headers=AUTH).status
             outcome = "" if status == 200 else str(status)
-        except requests.RequestException as exc:
+        except NO_ANSWER as exc:
             outcome = type(exc).__name__
         self.calls += 1
         self.worst = max(self.worst, time.monotonic() - began)
@@ -240,13 +182,13 @@ class Bystander:
 
     def _run(self) -> None:
         while not self._stop.wait(0.25):
-            self._one("GET", "/healthz")
-            self._one("POST", "/v1/enrich", json=SHORT)
+            self._one("/healthz")
+            self._one("/v1/enrich", as_json(SHORT))
 
     @contextmanager
     def running(self) -> Iterator[Bystander]:
         """Run for the duration of the block."""
-        self._one("POST", "/v1/enrich", json=SHORT)  # cache it first
+        self._one("/v1/enrich", as_json(SHORT))  # cache it first
         self.calls, self.failed, self.worst = 0, Counter(), 0.0
         self._thread.start()
         try:
@@ -260,36 +202,33 @@ class Bystander:
         return {"calls": self.calls, "failed": dict(self.failed), "worst_s": round(self.worst, 2)}
 
 
-def post(base: str, path: str, timeout: float, **kwargs: Any) -> dict[str, Any]:
-    """One request: status, seconds, answer size and problem type (or the client error)."""
+def post(
+    base: str, path: str, timeout: float, body: Body, headers: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """One authorised request (JSON unless ``headers`` say otherwise): status, seconds,
+    answer size and problem type, or the client error's name when no answer came."""
     began = time.monotonic()
-    headers = {"Authorization": f"Bearer {KEY}", **kwargs.pop("headers", {})}
     try:
-        reply = requests.post(base + path, timeout=timeout, headers=headers, **kwargs)
-    except requests.RequestException as exc:
+        reply = http_post(base + path, body, timeout, {**AUTH, **(headers or {})})
+    except NO_ANSWER as exc:
         return {"status": type(exc).__name__, "seconds": round(time.monotonic() - began, 2)}
     out: dict[str, Any] = {
-        "status": reply.status_code,
+        "status": reply.status,
         "seconds": round(time.monotonic() - began, 2),
-        "bytes": len(reply.content),
-        "content_type": reply.headers.get("Content-Type"),
+        "bytes": len(reply.body),
+        "content_type": reply.header("Content-Type"),
     }
     if "problem" in (out["content_type"] or ""):
-        out["type"] = reply.json().get("type", "").rsplit(":", 1)[-1]
-    if reply.headers.get("Retry-After"):
-        out["retry_after"] = reply.headers["Retry-After"]
+        out["type"] = json.loads(reply.body).get("type", "").rsplit(":", 1)[-1]
+    if reply.header("Retry-After"):
+        out["retry_after"] = reply.header("Retry-After")
     return out
 
 
 def text_post(base: str, text: str) -> dict[str, Any]:
     """The article as text/plain in English, as curl sends it."""
-    return post(
-        base,
-        "/v1/enrich?language=en",
-        timeout=150,
-        data=text.encode(),
-        headers={"Content-Type": "text/plain"},
-    )
+    plain = {"Content-Type": "text/plain"}
+    return post(base, "/v1/enrich?language=en", 150, text.encode(), plain)
 
 
 def trickle(port: int, body: bytes, rate: float, limit: float) -> dict[str, Any]:
@@ -327,13 +266,13 @@ def trickle(port: int, body: bytes, rate: float, limit: float) -> dict[str, Any]
     }
 
 
-def scenario_1(server: Server, name: str) -> dict[str, Any]:
+def scenario_1(server: Watched, name: str) -> dict[str, Any]:
     """A long run without spaces, as text/plain."""
     text = {"1a": "!" * 40_000, "1b": "😀" * 16_000, "1c": "😀" * 199_999}[name]
     return text_post(server.base, text)
 
 
-def scenario_2(server: Server) -> dict[str, Any]:
+def scenario_2(server: Watched) -> dict[str, Any]:
     """Eight slow uploads at once; meanwhile, how fast /healthz and an article answer."""
     body = json.dumps({"text": prose(1500, 2), "language": "fr"}).encode()
     with ThreadPoolExecutor(8) as pool:
@@ -341,11 +280,11 @@ def scenario_2(server: Server) -> dict[str, Any]:
         time.sleep(3)
         began = time.monotonic()
         try:
-            health = requests.get(f"{server.base}/healthz", timeout=60).status_code
-        except requests.RequestException as exc:
+            health: int | str = get(f"{server.base}/healthz", timeout=60).status
+        except NO_ANSWER as exc:
             health = type(exc).__name__
         health_s = round(time.monotonic() - began, 2)
-        article = post(server.base, "/v1/enrich", timeout=60, json={"text": prose(3000, 99)})
+        article = post(server.base, "/v1/enrich", 60, as_json({"text": prose(3000, 99)}))
         tricklers = [f.result() for f in slow]
     return {
         "healthz": {"status": health, "seconds": health_s},
@@ -354,18 +293,12 @@ def scenario_2(server: Server) -> dict[str, Any]:
     }
 
 
-def scenario_3(server: Server) -> dict[str, Any]:
+def scenario_3(server: Watched) -> dict[str, Any]:
     """``include`` of a million items: one, then eight at once, then memory after."""
-    body = json.dumps({"text": "a b", "options": {"include": ["x"] * 1_000_000}}).encode()
-    headers = {"Content-Type": "application/json"}
-    one = post(server.base, "/v1/enrich", timeout=120, data=body, headers=headers)
+    body = as_json({"text": "a b", "options": {"include": ["x"] * 1_000_000}})
+    one = post(server.base, "/v1/enrich", 120, body)
     with ThreadPoolExecutor(8) as pool:
-        eight = list(
-            pool.map(
-                lambda _: post(server.base, "/v1/enrich", 120, data=body, headers=headers),
-                range(8),
-            )
-        )
+        eight = list(pool.map(lambda _: post(server.base, "/v1/enrich", 120, body), range(8)))
     time.sleep(5)
     return {
         "one": one,
@@ -375,21 +308,21 @@ def scenario_3(server: Server) -> dict[str, Any]:
     }
 
 
-def scenario_4(server: Server) -> dict[str, Any]:
+def scenario_4(server: Watched) -> dict[str, Any]:
     """A batch of 32 x 200,000 characters, then the same again once the first has ended."""
     batch = {"documents": [{"text": prose(200_000, 400 + i)} for i in range(32)]}
-    first = post(server.base, "/v1/enrich/batch", timeout=150, json=batch)
+    first = post(server.base, "/v1/enrich/batch", 150, as_json(batch))
     busy = server.busy_for(limit=60)
-    again = post(server.base, "/v1/enrich/batch", timeout=150, json=batch)
+    again = post(server.base, "/v1/enrich/batch", 150, as_json(batch))
     return {"first": first, "busy_after_first_s": busy, "again": again}
 
 
-def scenario_5(server: Server) -> dict[str, Any]:
+def scenario_5(server: Watched) -> dict[str, Any]:
     """Sixteen different 100,000-character texts, each client giving up after 5 s."""
     with ThreadPoolExecutor(16) as pool:
         replies = list(
             pool.map(
-                lambda i: post(server.base, "/v1/enrich", 5, json={"text": prose(100_000, i)}),
+                lambda i: post(server.base, "/v1/enrich", 5, as_json({"text": prose(100_000, i)})),
                 range(16),
             )
         )
@@ -402,34 +335,20 @@ def dense(tokens: int, seed: int) -> str:
     return " ".join(words)
 
 
-def scenario_w(server: Server) -> dict[str, Any]:
+def scenario_w(server: Watched) -> dict[str, Any]:
     """The worst the limits allow: a 200,000-character article; a text just under
     MAX_TEXT_TOKENS; then both again with a batch at MAX_BATCH_CHARS and four 8 MB bodies
     at once, all on the two workers."""
-    fr = post(server.base, "/v1/enrich", 150, json={"text": prose(200_000, 7), "language": "fr"})
-    en = post(server.base, "/v1/enrich", 150, json={"text": dense(49_000, 7), "language": "en"})
-    huge = json.dumps({"text": "a " * 4_190_000})  # just under MAX_BODY_BYTES: parsed, then 413
+    enrich = lambda document: post(server.base, "/v1/enrich", 150, as_json(document))  # noqa: E731
+    fr = enrich({"text": prose(200_000, 7), "language": "fr"})
+    en = enrich({"text": dense(49_000, 7), "language": "en"})
+    huge = {"text": "a " * 4_190_000}  # just under MAX_BODY_BYTES: parsed, then 413
+    batch = {"documents": [{"text": prose(6_250, 900 + i)} for i in range(32)]}
     work = [
-        lambda: post(server.base, "/v1/enrich", 150, json={"text": prose(200_000, 8)}),
-        lambda: post(
-            server.base, "/v1/enrich", 150, json={"text": dense(49_000, 8), "language": "en"}
-        ),
-        lambda: post(
-            server.base,
-            "/v1/enrich/batch",
-            150,
-            json={"documents": [{"text": prose(6_250, 900 + i)} for i in range(32)]},
-        ),
-        *[
-            lambda: post(
-                server.base,
-                "/v1/enrich",
-                150,
-                data=huge.encode(),
-                headers={"Content-Type": "application/json"},
-            )
-        ]
-        * 4,
+        lambda: enrich({"text": prose(200_000, 8)}),
+        lambda: enrich({"text": dense(49_000, 8), "language": "en"}),
+        lambda: post(server.base, "/v1/enrich/batch", 150, as_json(batch)),
+        *[lambda: enrich(huge)] * 4,
     ]
     with ThreadPoolExecutor(len(work)) as pool:
         together = [f.result() for f in [pool.submit(w) for w in work]]
@@ -460,12 +379,12 @@ def _raw(port: int, request: bytes) -> str:
     return f"{lines[0][9:]} {ctype} {body[:60]!r}"
 
 
-def scenario_7(server: Server, root: Path) -> dict[str, Any]:
+def scenario_7(server: Watched, root: Path) -> dict[str, Any]:
     """The smaller items."""
     base = server.base
     out: dict[str, Any] = {}
-    unauthorized = requests.post(f"{base}/v1/enrich", json=SHORT, timeout=10)
-    out["401 X-Request-ID"] = repr(unauthorized.headers.get("X-Request-ID"))
+    unauthorized = http_post(f"{base}/v1/enrich", as_json(SHORT), timeout=10)
+    out["401 X-Request-ID"] = repr(unauthorized.header("X-Request-ID"))
     out["URI of 10,000 chars"] = _raw(
         server.port, b"GET /healthz?" + b"a" * 10_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n"
     )
@@ -477,22 +396,19 @@ def scenario_7(server: Server, root: Path) -> dict[str, Any]:
         for _ in range(10):
             yield b'{"text": "' + b"a" * 1_000_000 if _ == 0 else b"a" * 1_000_000
 
-    out["chunked 10 MB"] = post(
-        base, "/v1/enrich", 30, data=chunks(), headers={"Content-Type": "application/json"}
-    )
+    out["chunked 10 MB"] = post(base, "/v1/enrich", 30, chunks())  # no Content-Length
     out["duplicate keys"] = post(
         base,
         "/v1/enrich",
         30,
-        data=b'{"text": "Joe Biden parle.", "text": "Emmanuel Macron parle.", "language": "fr"}',
-        headers={"Content-Type": "application/json"},
+        b'{"text": "Joe Biden parle.", "text": "Emmanuel Macron parle.", "language": "fr"}',
     )
     out["text/plain ISO-8859-1"] = post(
         base,
         "/v1/enrich?language=fr",
         30,
-        data="Joe Biden a parlé à Paris.".encode("latin-1"),
-        headers={"Content-Type": "text/plain; charset=iso-8859-1"},
+        "Joe Biden a parlé à Paris.".encode("latin-1"),
+        {"Content-Type": "text/plain; charset=iso-8859-1"},
     )
     out["CLI"] = {}
     for args, stdin in (
@@ -506,7 +422,7 @@ def scenario_7(server: Server, root: Path) -> dict[str, Any]:
             capture_output=True,
             text=True,
             cwd=root,
-            env={**server.env, "REDIS_URL": ""},
+            env={**os.environ, **server.env, "REDIS_URL": ""},
             timeout=120,
         )
         last = (done.stderr.strip().splitlines() or [""])[-1][:100]
@@ -514,12 +430,18 @@ def scenario_7(server: Server, root: Path) -> dict[str, Any]:
     return out
 
 
-def run(name: str, root: Path, workdir: Path) -> dict[str, Any]:
+def run(name: str, root: Path, servers: Servers) -> dict[str, Any]:
     """One scenario on a fresh server, with the bystander and the watchers."""
-    server = Server(root, workdir, SERVICE_API_KEYS=KEY)
+    env = {
+        "SERVICE_API_KEYS": KEY,
+        "STANZA_RESOURCES_DIR": "/nonexistent",  # spaCy engines
+    }
+    gunicorn = servers.gunicorn(f"scenario-{name}", env, cwd=root)
+    server: Watched | None = None
     try:
-        server.reset_peak()
-        bystander = Bystander(server.base, {"Authorization": f"Bearer {KEY}"})
+        gunicorn.wait_ready()
+        server = Watched(gunicorn)
+        bystander = Bystander(server.base)
         began = time.monotonic()
         with bystander.running():
             attack: Callable[[], dict[str, Any]] = {
@@ -541,23 +463,29 @@ def run(name: str, root: Path, workdir: Path) -> dict[str, Any]:
         result["worst_worker_rss_pss_mib"] = [round(v) for v in server.peak]
         return result
     finally:
-        server.stop()
+        if server is not None:
+            server.stop()
+        servers.stop(gunicorn)
 
 
 def main() -> int:
     """Run the chosen scenarios, print each as it ends, then all as JSON."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--root", type=Path, default=HERE)
+    parser.add_argument("--root", type=Path, default=ROOT)
     parser.add_argument("--only", default="1a,1b,1c,2,3,4,5,7")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    results = {}
-    with tempfile.TemporaryDirectory(prefix="abuse-") as tmp:
+    exit_on_sigterm()
+    root = args.root.resolve()
+    document: dict[str, Any] = {"root": str(root), "machine": machine(), "results": {}}
+    with (
+        tempfile.TemporaryDirectory(prefix="abuse-") as tmp,
+        Servers(Path(tmp), redis_url=REDIS_URL, name="abuse") as servers,
+    ):
         for name in args.only.split(","):
-            results[name] = run(name, args.root.resolve(), Path(tmp))
-            print(name, json.dumps(results[name], default=str), file=sys.stderr, flush=True)
-    machine = f"{os.cpu_count()} cores, shared with other jobs"
-    document = {"root": str(args.root.resolve()), "machine": machine, "results": results}
+            document["results"][name] = run(name, root, servers)
+            line = json.dumps(document["results"][name], default=str)
+            print(name, line, file=sys.stderr, flush=True)
     text = json.dumps(document, indent=2, default=str)
     if args.json:
         args.json.write_text(text + "\n")

@@ -1,7 +1,8 @@
 """The benchmarks' one harness: servers, clients, statistics and machine facts.
 
-``bench/performance.py`` (the figures) and ``bench/load.py`` (the load and fault runs) are
-built on it; a new run is a function that starts what it needs from :class:`Servers`, drives
+``bench/performance.py`` (the figures), ``bench/load.py`` (the load and fault runs) and
+``bench/abuse.py`` (the hostile clients, each scenario on a fresh gunicorn) are built on it;
+a new run is a function that starts what it needs from :class:`Servers`, drives
 it with :class:`Clients` (or the single-client loops) and reports :func:`summarise`.
 
 - servers: :class:`Servers` owns a private redis-server (``tests/servers.py``, shared with the
@@ -87,12 +88,19 @@ _STATUS = re.compile(rb'"status":(\d{3})')
 
 
 class Gunicorn:
-    """``python -m gunicorn -c gunicorn.conf.py [extra] APP`` from the repository root."""
+    """``python -m gunicorn -c gunicorn.conf.py [extra] APP`` from the repository root (or
+    from ``cwd``, another checkout, whose ``service`` it then runs)."""
 
     def __init__(
-        self, env: dict[str, str], log_path: Path, app: str = SERVICE_APP, extra: tuple = ()
+        self,
+        env: dict[str, str],
+        log_path: Path,
+        app: str = SERVICE_APP,
+        extra: tuple = (),
+        cwd: Path = ROOT,
     ) -> None:
         self.env = env
+        self.cwd = cwd
         self.base = f"http://127.0.0.1:{env['PORT']}"
         self.log_path = log_path
         self.workers = int(env.get("WEB_CONCURRENCY", "2"))
@@ -112,7 +120,7 @@ class Gunicorn:
             self.started = time.monotonic()
             self._proc = subprocess.Popen(
                 self._command,
-                cwd=ROOT,
+                cwd=self.cwd,
                 env={**os.environ, **self.env},
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -272,10 +280,15 @@ class Servers:
         self.close()
 
     def gunicorn(
-        self, name: str, env: dict[str, str], app: str = SERVICE_APP, extra: tuple = ()
+        self,
+        name: str,
+        env: dict[str, str],
+        app: str = SERVICE_APP,
+        extra: tuple = (),
+        cwd: Path = ROOT,
     ) -> Gunicorn:
         """A gunicorn on a free port with its own metrics directory, log and cache prefix
-        (two workers of four threads unless ``env`` says otherwise), started."""
+        (two workers of four threads unless ``env`` says otherwise), started in ``cwd``."""
         metrics = tempfile.mkdtemp(prefix=f"{name}-metrics-", dir=self.workdir)
         full = {
             "PORT": str(free_port()),
@@ -287,7 +300,7 @@ class Servers:
             "PYTHONFAULTHANDLER": "1",  # a crashing worker writes its threads' stacks
             **env,
         }
-        server = Gunicorn(full, self.logs / f"{name}.log", app, extra)
+        server = Gunicorn(full, self.logs / f"{name}.log", app, extra, cwd)
         self._running.append(server)
         server.start()
         return server
@@ -440,6 +453,11 @@ class Reply:
     body: bytes
     seconds: float
 
+    def header(self, name: str) -> str | None:
+        """One header's value, whatever the case the server wrote its name in."""
+        wanted = name.lower()
+        return next((v for k, v in self.headers.items() if k.lower() == wanted), None)
+
 
 def _connection(url: str, timeout: float) -> http.client.HTTPConnection:
     parts = urlsplit(url)
@@ -453,11 +471,18 @@ def _path(url: str) -> str:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
-def _once(url: str, method: str, body: bytes | None, timeout: float) -> Reply:
+# A request body: bytes, or chunks sent with ``Transfer-Encoding: chunked``.
+Body = bytes | Iterable[bytes] | None
+
+
+def _once(
+    url: str, method: str, body: Body, timeout: float, headers: dict[str, str] | None
+) -> Reply:
     conn = _connection(url, timeout)
     try:
         began = time.perf_counter()
-        conn.request(method, _path(url), body=body, headers=JSON_HEADERS if body else {})
+        sent = {**(JSON_HEADERS if body is not None else {}), **(headers or {})}
+        conn.request(method, _path(url), body=body, headers=sent)
         response = conn.getresponse()
         data = response.read()
         return Reply(
@@ -467,16 +492,18 @@ def _once(url: str, method: str, body: bytes | None, timeout: float) -> Reply:
         conn.close()
 
 
-def post(url: str, body: bytes, timeout: float = 900.0) -> Reply:
-    """POST ``body`` as JSON on a new connection (uncached runs are seconds apart: a
-    kept-alive one would be closed by gunicorn's keep-alive meanwhile); the client's time,
-    end to end."""
-    return _once(url, "POST", body, timeout)
+def post(
+    url: str, body: Body, timeout: float = 900.0, headers: dict[str, str] | None = None
+) -> Reply:
+    """POST ``body`` as JSON (unless ``headers`` say otherwise) on a new connection
+    (uncached runs are seconds apart: a kept-alive one would be closed by gunicorn's
+    keep-alive meanwhile); the client's time, end to end."""
+    return _once(url, "POST", body, timeout, headers)
 
 
-def get(url: str, timeout: float = 5.0) -> Reply:
+def get(url: str, timeout: float = 5.0, headers: dict[str, str] | None = None) -> Reply:
     """GET on a new connection."""
-    return _once(url, "GET", None, timeout)
+    return _once(url, "GET", None, timeout, headers)
 
 
 @dataclass(slots=True)
