@@ -31,6 +31,12 @@ def hostile(tmp_path_factory) -> Iterator[Server]:
     with _serve(
         tmp_path_factory, REQUEST_TIMEOUT_SECONDS="10", READ_TIMEOUT_SECONDS=str(READ_TIMEOUT)
     ) as server:
+        # /readyz answers as soon as one worker serves; on a loaded machine the second can
+        # boot seconds later, and a test counting boots would take it for a replacement.
+        deadline = time.monotonic() + 60
+        while _booted(server.log) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _booted(server.log) == 2, server.log.read_text()[-2000:]
         yield server
 
 

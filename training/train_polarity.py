@@ -5,7 +5,8 @@
 Trains every encoder layer and the head (the 250k-row word table stays frozen, 4-bit) with
 a fixed seed, class-balanced cross-entropy, linear warm-up then decay, bf16 autocast. ``--variant
 marked`` is the prototype's input (the target wrapped in ``[ ]``, one pass per target), kept
-only to compare against; the service reads ``pooled`` weights (one pass per sentence).
+only to compare against; the service reads ``pooled`` and ``bracketed`` weights (one pass per
+sentence; ``bracketed`` wraps all the sentence's targets in ``[ ]`` at once).
 Dev (rw-dev.jsonl) is only scored, never trained or selected on: the last epoch is saved.
 """
 
@@ -81,7 +82,7 @@ def evaluate(model: nn.Module, base: Base, rows: list[dict], variant: str) -> tu
     """Dev macro-F1 and accuracy, through the serving path's batching (256 tokens)."""
     model.eval()
     items, labels = examples(rows, variant)
-    encoded = encode(base.tokenizer, items, 256)
+    encoded = encode(base.tokenizer, items, 256, bracketed=variant == "bracketed")
     order = sorted(range(len(encoded)), key=lambda i: len(encoded[i].ids))
     gold, pred = [], []
     for k in range(0, len(order), 32):
@@ -97,7 +98,7 @@ def main() -> int:
     """Train, print per-epoch dev figures, save the trained part and a JSON log beside it."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--layers", type=int, default=12)
-    ap.add_argument("--variant", choices=("pooled", "marked"), default="pooled")
+    ap.add_argument("--variant", choices=("pooled", "bracketed", "marked"), default="pooled")
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--lr", type=float, default=4e-5)
     ap.add_argument("--batch", type=int, default=16)
@@ -127,7 +128,7 @@ def main() -> int:
     if args.limit:
         picked = rng.sample(range(len(items)), args.limit)
         items, labels = [items[i] for i in picked], [labels[i] for i in picked]
-    encoded = encode(base.tokenizer, items, args.max_tokens)
+    encoded = encode(base.tokenizer, items, args.max_tokens, args.variant == "bracketed")
 
     params = [p for p in model.parameters() if p.requires_grad]
     print(f"trainable parameters: {sum(p.numel() for p in params) / 1e6:.1f} M", flush=True)

@@ -38,12 +38,44 @@ class Batch:
     items: list[int]  # the original index of each of the B sentences
 
 
-def encode(tokenizer: Tokenizer, items: Sequence[Item], max_tokens: int) -> list[Encoded]:
+def bracket(text: str, spans: Sequence[tuple[int, int]]) -> tuple[str, list[tuple[int, int]]]:
+    """``text`` with every target wrapped in ``[ ]`` (overlapping targets share one pair),
+    and the targets' spans in the new text.
+
+    All the targets of a sentence are marked at once, so they still share one pass; the
+    marks tell every layer where the targets are, which pooling alone leaves to the head.
+    """
+    merged: list[list[int]] = []
+    for a, b in sorted((a, b) for a, b in spans if b > a):
+        if merged and a < merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    marks = sorted([a for a, _ in merged] + [b for _, b in merged])
+    pieces, last = [], 0
+    for a, b in merged:
+        pieces += [text[last:a], "[", text[a:b], "]"]
+        last = b
+    pieces.append(text[last:])
+
+    def moved(i: int, inclusive: bool) -> int:
+        return i + sum(m < i or (inclusive and m == i) for m in marks)
+
+    return "".join(pieces), [(moved(a, True), moved(b, False)) for a, b in spans]
+
+
+def encode(
+    tokenizer: Tokenizer, items: Sequence[Item], max_tokens: int, bracketed: bool = False
+) -> list[Encoded]:
     """Tokenize every sentence once and find each target's tokens.
 
-    A sentence longer than ``max_tokens`` keeps a window of tokens centred on its targets;
-    a target with no token in the window (or an empty span) is pooled over the whole window.
+    ``bracketed`` wraps the targets in ``[ ]`` first (see :func:`bracket`), as the weights
+    of the ``bracketed`` variant were trained. A sentence longer than ``max_tokens`` keeps a
+    window of tokens centred on its targets; a target with no token in the window (or an
+    empty span) is pooled over the whole window.
     """
+    if bracketed:
+        items = [bracket(text, spans) for text, spans in items]
     shift = len(PREFIX)
     encodings = tokenizer.encode_batch([PREFIX + text for text, _ in items])
     out = []

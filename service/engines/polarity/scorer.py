@@ -44,8 +44,10 @@ class PolarityScorer:
                 f"{weights_path} was trained on base {weights.base_sha256[:12]}, "
                 f"installed base is {base.encoder_sha256[:12]}"
             )
-        if weights.meta.get("variant", "pooled") != "pooled":
-            raise EngineLoadError(f"{weights_path}: only pooled-target weights can be served")
+        variant = weights.meta.get("variant", "pooled")
+        if variant not in ("pooled", "bracketed"):
+            raise EngineLoadError(f"{weights_path}: {variant} weights are not served")
+        self._bracketed = variant == "bracketed"
         # Several workers share the cores; one intra-op thread each avoids oversubscription.
         torch.set_num_threads(torch_threads)
         model = build_classifier(base, weights.layers)
@@ -87,7 +89,9 @@ class PolarityScorer:
         todo = [i for i, (_, spans) in enumerate(items) if spans]  # no target: no pass
         if not todo:
             return out
-        encoded = encode(self.tokenizer, [items[i] for i in todo], self._max_tokens)
+        encoded = encode(
+            self.tokenizer, [items[i] for i in todo], self._max_tokens, self._bracketed
+        )
         with (
             self._lock,
             torch.inference_mode(),
