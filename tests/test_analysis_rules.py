@@ -508,3 +508,39 @@ def test_an_amount_glued_to_a_company_is_no_part_of_the_actor(enrich, text, lang
     body = enrich(text, language)
     assert actor(body, company)["type"] == "organisation"
     assert not any(any(c.isdigit() for c in a["name"]) for a in body["actors"])
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "source", "victim"),
+    [
+        ("L'Allemagne a dénoncé les frappes contre l'Ukraine.", "fr", "Allemagne", "Ukraine"),
+        ("Le Canada condamne l'attaque contre Israël.", "fr", "Canada", "Israël"),
+        ("Germany denounced the strikes against Ukraine.", "en", "Germany", "Ukraine"),
+        ("Canada condemns the attack on Israel.", "en", "Canada", "Israel"),
+    ],
+)
+def test_condemning_an_act_with_no_author_is_no_stance_against_its_victim(
+    enrich, text, language, source, victim
+):
+    body = enrich(text, language)
+    assert stance(body, source, victim) == "none"
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "fined"),
+    [
+        ("Meta 500 million fine confirmed on appeal", "en", "Meta"),
+        ("Regulators confirmed a record fine on Google.", "en", "Google"),
+        ("Amazon's penalty was upheld by the court.", "en", "Amazon"),
+        ("L'amende de 500 millions d'euros infligée à Meta a été confirmée.", "fr", "Meta"),
+        ("La cour a confirmé l'amende de Google.", "fr", "Google"),
+        ("Bruxelles a infligé une pénalité record à Microsoft.", "fr", "Microsoft"),
+    ],
+)
+def test_a_penalty_portrays_whom_it_is_imposed_on(enrich, text, language, fined):
+    # The noun's frame (verbs.json: "fine", "amende") reaches its possessor, its bare
+    # modifier, its "on"/"à" complement and the recipient of the verb that imposes it;
+    # "fine" alone is no praise (VADER's adjective).
+    body = enrich(text, language)
+    sentiment = actor(body, fined)["sentiment"]
+    assert sentiment["label"] == "negative", sentiment

@@ -34,6 +34,7 @@ class VerbFrame:
     stance: str
     strength: float
     target: str  # "patient" (direct object) or "recipient" (indirect object)
+    owner: str = "agent"  # for a noun of an act, whom its possessor names ("Apple's fine")
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +156,7 @@ def _verbs(raw: dict[str, Any]) -> dict[str, VerbFrame]:
             stance=f["stance"],
             strength=float(f["strength"]),
             target=f["target"],
+            owner=f.get("owner", "agent"),
         )
         for lemma, f in raw["entries"].items()
     }

@@ -15,7 +15,7 @@ from service.analysis.evidence import WEIGHTS as W
 from service.analysis.evidence import Contribution, Kind
 from service.analysis.mentions import Mention
 from service.analysis.sentiment import polarity
-from service.analysis.syntax import AGENT, OWNER, PATIENT, RECIPIENT, Tree
+from service.analysis.syntax import AGENT, OWNER, PATIENT, RECIPIENT, Tree, base
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +164,10 @@ class Scorer:
             return self._said_to_be(head, p, span)
         if verbal and role.kind in (PATIENT, RECIPIENT):
             return self._as_patient(head, p, span)
+        if self._undergoes(p, role.kind):
+            # "a fine on Meta", "Apple's fine", "l'amende d'Apple": the one the act of the
+            # noun is done to, as its frame portrays it.
+            return [self._frame(p, PATIENT, p, tree.hedge(p), span)]
         if role.kind == OWNER:
             own = Link(Kind.ITS_ACTION, W.its_action, p)
             modifier = Link(Kind.ITS_ACTION, W.its_action_modifier, p)
@@ -172,6 +176,28 @@ class Scorer:
                 *self._words(tree.children(p, "amod"), modifier, head, span),
             ]
         return []
+
+    def _undergoes(self, noun: int, kind: str) -> bool:
+        """True when a mention in role ``kind`` of the noun ``noun`` is the one its act is
+        done to: the noun has a frame and the mention is its patient or recipient, or its
+        possessor where the frame says the possessor undergoes it (penalties)."""
+        frame = self.kb.verbs.get(self.tree.lemma(noun))
+        if frame is None or self.tree.tokens[noun].upos != "NOUN":
+            return False
+        return kind in (PATIENT, RECIPIENT) or (kind == OWNER and frame.owner == PATIENT)
+
+    def _handed(self, p: int) -> int | None:
+        """The noun of an act a verb hands to its recipient ("infliger UNE AMENDE à",
+        "L'AMENDE infligée à", "imposed A FINE on"): its object, or the noun the verb's
+        participle modifies, when that noun has a frame of its own."""
+        tree = self.tree
+        nouns = tree.children(p, "obj")
+        if base(tree.tokens[p].deprel) == "acl" and tree.tokens[p].head >= 0:
+            nouns.append(tree.tokens[p].head)
+        return next(
+            (n for n in nouns if tree.tokens[n].upos == "NOUN" and tree.lemma(n) in self.kb.verbs),
+            None,
+        )
 
     def _said_to_be(self, head: int, p: int, span: Span) -> list[Contribution | None]:
         """A nominal predicate ("Poutine est un dirigeant dangereux"): what it is said to be."""
@@ -207,7 +233,13 @@ class Scorer:
     def _as_patient(self, head: int, p: int, span: Span) -> list[Contribution | None]:
         tree = self.tree
         hedge = tree.hedge(p)
-        out = [self._frame(p, PATIENT, p, hedge, span)]
+        handed = self._handed(p) if tree.role(head).kind == RECIPIENT else None
+        if handed is not None:
+            # What is inflicted on it says more than the verb: a fine, not losses.
+            top = p if tree.tokens[handed].head == p else handed
+            out = [self._frame(handed, PATIENT, top, hedge, span)]
+        else:
+            out = [self._frame(p, PATIENT, p, hedge, span)]
         if tree.lemma(p) in self.kb.directives:
             # Told to stop something: what it is told about is its own doing.
             link = Link(Kind.TOLD_TO_STOP_WHAT, W.told_to_stop_what, p, shift=False, hedge=hedge)

@@ -124,7 +124,7 @@ class StanceFinder:
         for node in self._arguments(q, frame.target, passive):
             authors = self._authors(node)
             if authors is None:
-                self._add(source, self._ids_under(node), contribution)
+                self._add(source, self._ids_under(node) - self._victims(node), contribution)
             else:
                 # Condemning, sanctioning or defending an act is taking a stance toward
                 # its author, not toward whom the act concerns (even when the engine
@@ -150,6 +150,17 @@ class StanceFinder:
         if not authors:
             return None
         return {i for k in authors for i in self._ids_under(k, 1)}
+
+    def _victims(self, node: int) -> set[str]:
+        """For an argument that is no participant but a noun of an act, the participants
+        it is done to ("l'attaque CONTRE ISRAËL", "the attack ON ISRAEL"): condemning the
+        act is no stance against them."""
+        tree = self.tree
+        if node in self.ids_at or tree.tokens[node].upos != "NOUN":
+            return set()
+        against = self.kb.preps.get(PATIENT, frozenset())
+        kids = [k for k in tree.children(node, "nmod") if tree.case_of(k) in against]
+        return {i for k in kids for i in self._ids_under(k)}
 
     def _owns(self, k: int, of: frozenset[str]) -> bool:
         token = self.tree.tokens[k]

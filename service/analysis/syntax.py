@@ -229,6 +229,8 @@ class Tree:
         token = self.tokens[head]
         rel, full = base(token.deprel), token.deprel or ""
         governor = token.head
+        if rel == "compound" and governor >= 0 and self._undergone(governor):
+            return Role(OWNER, governor)  # "the Meta fine": the fine is Meta's
         if rel in ("conj", "appos", "flat", "compound") and governor >= 0:
             return self.role(governor)  # a conjunct or apposition shares its head's role
         if governor < 0:
@@ -244,6 +246,12 @@ class Tree:
         if full == "nmod:poss":
             return Role(OWNER, governor)
         return Role(self._marked_role(head, rel, full), governor)
+
+    def _undergone(self, noun: int) -> bool:
+        """True for a noun of an act its possessor undergoes (a penalty: verbs.json's
+        ``owner``), which a bare modifier names, not shares the role of."""
+        frame = self.kb.verbs.get(self.lemmas[noun])
+        return frame is not None and frame.owner == PATIENT and self.tokens[noun].upos == "NOUN"
 
     def _marked_role(self, head: int, rel: str, full: str) -> str:
         """The role of an oblique or nominal modifier, from its preposition ("à", "by")."""
