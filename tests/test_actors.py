@@ -16,13 +16,15 @@ from tests.trees import conllu_document
 INFO = EngineInfo("test", "0")
 
 
-def _doc(text: str, language: str, spans: list[tuple[str, str]]) -> AnnotatedDocument:
-    """A document whose entities are the given (surface, type) in order of appearance."""
+def _doc(text: str, language: str, spans: list[tuple[str, ...]]) -> AnnotatedDocument:
+    """A document whose entities are the given (surface, type) in order of appearance; a
+    third item is the canonical name the engines' entity ruler gives a name it knows."""
     doc = AnnotatedDocument(text, language, INFO)
     cursor = 0
-    for surface, kind in spans:
+    for surface, kind, *canonical in spans:
         start = text.index(surface, cursor)
-        doc.entities.append(Entity(start, start + len(surface), kind, kind.upper(), 0))
+        entity = Entity(start, start + len(surface), kind, kind.upper(), 0, *canonical)
+        doc.entities.append(entity)
         cursor = start + len(surface)
     return doc
 
@@ -105,7 +107,7 @@ def test_answer_ids_and_links():
     assert all(re.fullmatch(r"a\d+", a["id"]) for a in body["actors"])
 
 
-def _actors(text: str, language: str, spans: list[tuple[str, str]]) -> list[tuple[str, str, int]]:
+def _actors(text: str, language: str, spans: list[tuple[str, ...]]) -> list[tuple[str, str, int]]:
     doc = _doc(text, language, spans)
     return [(a.name, a.type, len(a.mentions)) for a in group_actors(Tree(doc, knowledge(language)))]
 
@@ -264,11 +266,12 @@ def test_a_long_name_split_in_two_person_spans_is_one_name(language):
             "La France insoumise dénonce. LFI votera contre, comme le RN et le Rassemblement "
             "national.",
             "fr",
+            # parties are known from the gazetteer alone: its canonical names group them
             [
-                ("La France insoumise", "organisation"),
-                ("LFI", "person"),
-                ("RN", "organisation"),
-                ("Rassemblement national", "organisation"),
+                ("La France insoumise", "organisation", "La France insoumise"),
+                ("LFI", "organisation", "La France insoumise"),
+                ("RN", "organisation", "Rassemblement national"),
+                ("Rassemblement national", "organisation", "Rassemblement national"),
             ],
             [
                 ("La France insoumise", "organisation", 2),

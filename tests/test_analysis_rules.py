@@ -544,3 +544,67 @@ def test_a_penalty_portrays_whom_it_is_imposed_on(enrich, text, language, fined)
     body = enrich(text, language)
     sentiment = actor(body, fined)["sentiment"]
     assert sentiment["label"] == "negative", sentiment
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        (
+            "Le ministre a confié au Monde qu'il partirait, puis l'a redit aux Échos. "
+            "Selon Le Monde, il part lundi.",
+            "fr",
+            [("Le Monde", "organisation", 2), ("Les Echos", "organisation", 1)],
+        ),
+        (
+            "La ministre a répondu aux questions du Parisien et du Figaro.",
+            "fr",
+            [("Le Parisien", "organisation", 1), ("Le Figaro", "organisation", 1)],
+        ),
+        (
+            "The minister told the Economist he would quit. The Economist published it.",
+            "en",
+            [("The Economist", "organisation", 2)],
+        ),
+    ],
+)
+def test_a_newspaper_named_through_a_contraction_keeps_its_article(
+    enrich, text, language, expected
+):
+    body = enrich(text, language)
+    assert [(a["name"], a["type"], len(a["mentions"])) for a in body["actors"]] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "party", "forms"),
+    [
+        (
+            "Les Républicains ont voté contre. LR dénonce un budget injuste.",
+            "fr",
+            "Les Républicains",
+            {"Les Républicains", "LR"},
+        ),
+        (
+            "Le Parti socialiste s'abstient ; le PS attend des garanties.",
+            "fr",
+            "Parti socialiste",
+            {"Parti socialiste", "PS"},
+        ),
+        (
+            "The Tories lost ground while the Conservative Party chairman resigned.",
+            "en",
+            "Conservative Party",
+            {"Tories", "Conservative Party"},
+        ),
+        (
+            "The Republican Party blocked the bill. The GOP wants cuts.",
+            "en",
+            "Republican Party",
+            {"Republican Party", "GOP"},
+        ),
+    ],
+)
+def test_a_party_s_forms_group_from_the_gazetteer_alone(enrich, text, language, party, forms):
+    # Parties are in the engines' gazetteer only (not in places.json): its canonical name,
+    # carried on the neutral entity, groups their names and acronyms.
+    body = enrich(text, language)
+    assert forms <= set(actor(body, party)["aliases"])

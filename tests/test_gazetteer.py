@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
+from service.analysis.language_data import read as read_language_data
 from service.document import ALL_PROCESSORS, AnnotatedDocument, EngineInfo, Entity, Sentence, Token
 from service.engines.base import EngineLoadError
 from service.engines.entity_ruler import EntityRuler
@@ -231,6 +232,29 @@ def test_neutral_a_name_may_cross_a_sentence_boundary_the_parser_put_inside_it(f
     assert (doc.span(entity.start, entity.end), entity.sentence) == ("Marine Le Pen", 0)
 
 
+def test_neutral_a_name_whose_article_the_text_merged_is_found_without_it(french, english):
+    # "au"/"du"/"aux" hold the article a name begins with; the span is what the text
+    # shows, the canonical the whole name.
+    doc = _doc("fr", "Il a parlé aux Échos puis du Figaro , selon le Parisien .", [])
+    found = [(doc.span(e.start, e.end), e.canonical) for e in french.entities(doc)]
+    assert found == [("Échos", "Les Echos"), ("Figaro", "Le Figaro"), ("Parisien", "Le Parisien")]
+    doc = _doc("en", "She told the Economist and the Daily Telegraph .", [(3, 3, "ORG")])
+    found = [(doc.span(e.start, e.end), e.canonical) for e in english.entities(doc)]
+    assert found == [("Economist", "The Economist"), ("Daily Telegraph", "The Daily Telegraph")]
+
+
+def test_neutral_no_article_is_taken_from_inside_a_name(french):
+    doc = _doc("fr", "Il a gagné la Coupe du Monde .", [])
+    assert _ruled(french, doc) == []
+
+
+def test_neutral_an_ner_span_of_an_article_and_a_known_name_is_the_name(french, english):
+    doc = _doc("en", "The Scottish National Party won .", [(0, 3, "ORG")])
+    assert _ruled(english, doc) == [("Scottish National Party", "ORG")]
+    doc = _doc("fr", "Il vit au Caire et aime la Suède .", [(2, 3, "LOC"), (6, 7, "LOC")])
+    assert _ruled(french, doc) == [("Caire", "LOC"), ("Suède", "LOC")]
+
+
 # The data files ------------------------------------------------------------------------
 
 
@@ -245,6 +269,17 @@ def test_each_gazetteer_matches_the_schema_and_covers_the_world(language):
     assert len(kinds["capital"]) >= 150
     assert {"party", "company", "media", "international organisation"} <= set(kinds)
     assert language in languages()
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_parties_have_one_source_the_gazetteer(language):
+    # The analysis's places.json holds no party: the gazetteer's canonical names group them.
+    parties = {key for key, entry in gazetteer(language).names.items() if entry.kind == "party"}
+    places = read_language_data(language, "places")
+    forms = {
+        f for item in places["organisations"] for f in [item["name"], *item.get("aliases", [])]
+    }
+    assert parties and not parties & forms
 
 
 def test_a_name_listed_twice_or_a_bad_type_is_refused_naming_the_file(tmp_path: Path):

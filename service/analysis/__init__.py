@@ -39,7 +39,7 @@ SCOPES = ("syntax", "sentence")
 
 # Bump whenever the answer's shape or the analysis changes: it is part of every cache key,
 # so no answer of an older shape is ever served from the cache.
-ANALYSIS_VERSION = 4
+ANALYSIS_VERSION = 5
 
 
 def processors_for(sections: Iterable[str], targets: bool = False) -> frozenset[str]:

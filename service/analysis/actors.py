@@ -78,6 +78,10 @@ def _same_person(a: str, b: str) -> bool:
 def _key(mention: Mention, people: list[str]) -> str:
     if mention.place:
         return "place:" + fold(mention.place)
+    if mention.known and mention.type != "person":
+        # The gazetteer's name ("RN" -> "Rassemblement national", "au Monde" -> "Le
+        # Monde"); people group by their names' tails instead.
+        return "known:" + fold(mention.known)
     name = fold(mention.name)
     if mention.type != "person" and any(p.endswith(" " + name) for p in people):
         # "Le Maire" typed a place, "Bruno Le Maire" a person: the tail of a person's name
@@ -140,6 +144,9 @@ def _canonical(members: list[Mention]) -> tuple[str, str]:
     placed = next((m for m in members if m.place), None)
     if placed is not None:
         return placed.place or "", placed.place_kind or placed.type
+    known = next((m for m in members if m.known and m.type != "person"), None)
+    if known is not None:
+        return known.known or "", Counter(m.type for m in named).most_common(1)[0][0]
     names = Counter(m.name for m in named)
     name = max(names, key=lambda n: (len(n.split()), len(n), names[n]))
     return name, Counter(m.type for m in named).most_common(1)[0][0]

@@ -38,6 +38,7 @@ class Mention:
     entity: int | None = None
     place: str | None = None  # the country or organisation it stands for, if known
     place_kind: str | None = None  # "country" or "organisation"
+    known: str | None = None  # the engine's canonical name of a name its gazetteer knows
     roles: set[str] = field(default_factory=set)  # role phrases seen right before a name
 
 
@@ -67,7 +68,7 @@ def _is_noise(doc: AnnotatedDocument, tree: Tree, entity: Entity, name: str) -> 
     kb = tree.kb
     if len(name) < 2 or not any(c.isalpha() for c in name) or fold(name) in kb.noise:
         return True
-    if kb.place_of(name) is not None:
+    if kb.place_of(name) is not None or entity.canonical is not None:
         return False  # a known name ("LFI") whatever the tagger made of it
     if (
         "\n" in doc.span(entity.start, entity.end)
@@ -164,7 +165,7 @@ def _extend_left(tree: Tree, entity: Entity) -> Entity:
         start = before.start
     if start == entity.start:
         return entity
-    return Entity(start, entity.end, entity.type, entity.label, entity.sentence)
+    return Entity(start, entity.end, entity.type, entity.label, entity.sentence, entity.canonical)
 
 
 def _first_name(kb: Knowledge, word: str) -> bool:
@@ -269,7 +270,9 @@ def _entity_mention(
         )
     if _in_caption(doc.text, entity.start, kb.noise):
         return None
-    trimmed = Entity(entity.start, end, entity.type, entity.label, entity.sentence)
+    trimmed = Entity(
+        entity.start, end, entity.type, entity.label, entity.sentence, entity.canonical
+    )
     mention = _named(tree, index, trimmed, start, name, role)
     if entity is not core:
         # What the engine left out plays no part in the clause: the head is the core's.
@@ -285,6 +288,8 @@ def _named(
     kb = tree.kb
     head = tree.head_of(start, entity.end)
     place = kb.place_of(name)
+    if place is None and entity.canonical:
+        place = kb.place_of(entity.canonical)  # "du Caire": "Caire", known as "Le Caire"
     form = fold(name)
     capital = place is not None and form in place.capitals
     if capital and not (head is not None and tree.role(head).kind == AGENT):
@@ -304,6 +309,7 @@ def _named(
         entity=index,
         place=place.name if place else None,
         place_kind=place.kind if place else None,
+        known=entity.canonical,
     )
     if role:
         mention.roles.add(role)

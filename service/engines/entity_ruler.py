@@ -12,6 +12,10 @@ corrections from the same data. Two steps, in order:
    News" PER -> ORG, "Brasília" PER -> LOC); a longer NER name that contains a gazetteer name
    stays whole ("Marine Le Pen" is never cut to "Le Pen"); a gazetteer name that contains
    NER entities replaces them ("Le Monde" for "Monde"); where the two cross, the NER wins.
+   Articles are no part of names (the gazetteer's ``articles``): an NER span of an article
+   and a gazetteer name is that name ("The Scottish National Party", "La France"), and a
+   name whose article the text merged into a preposition is found without it, with its
+   whole name as canonical ("au Monde": "Monde", canonical "Le Monde").
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, replace
 
-from service.document import AnnotatedDocument, Entity
+from service.document import AnnotatedDocument, Entity, Token
 from service.engines.base import EngineLoadError, neutral_type
 from service.engines.gazetteer_data import (
     Gazetteer,
@@ -59,6 +63,7 @@ class _Match:
     end: int
     sentence: int
     entry: GazetteerEntry
+    outer: int = -1  # the start of the article the name follows ("au" of "au Monde")
 
 
 def _in_compound(text: str, start: int, end: int) -> bool:
@@ -66,6 +71,14 @@ def _in_compound(text: str, start: int, end: int) -> bool:
     is not the name."""
     before = start >= 2 and text[start - 1] == "-" and text[start - 2].isalnum()
     return before or (text[end : end + 1] == "-" and text[end + 1 : end + 2].isalnum())
+
+
+def _opens_sentence(doc: AnnotatedDocument, token: Token) -> bool:
+    """True for the first token of its sentence, where a capital says nothing."""
+    sentences = doc.sentences
+    return token.index == 0 or (
+        token.sentence < len(sentences) and sentences[token.sentence].token_start == token.index
+    )
 
 
 def _trimmed(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -160,12 +173,15 @@ class EntityRuler:
     def _matches(self, doc: AnnotatedDocument) -> Iterator[_Match]:
         """Gazetteer names on token boundaries, longest first, left to right, without
         overlaps. A name may run over a sentence boundary the engine put inside it (the
-        French parser cuts "Marine | Le Pen") but never over a line break."""
+        French parser cuts "Marine | Le Pen") but never over a line break. After a word
+        that holds the name's article ("au Monde", "du Caire"), the name matches without
+        it, the span being what the text shows ("Monde")."""
         text, names, tokens = doc.text, self.gazetteer.names, doc.tokens
         reached = -1
         for i, first in enumerate(tokens):
             start = first.start
-            if start < reached or text[start] not in self._first:
+            outer, article = self._article_before(doc, i)
+            if start < reached or (text[start] not in self._first and not article):
                 continue
             found = None
             for j in range(i, len(tokens)):
@@ -173,19 +189,49 @@ class EntityRuler:
                 if end - start > self._longest or "\n" in text[start:end]:
                     break
                 entry = names.get(surface_key(text[start:end]))
+                if entry is None and article:
+                    space = "" if article[-1] in "'\u2019" else " "  # "L'Équipe"
+                    entry = names.get(surface_key(f"{article}{space}{text[start:end]}"))
                 if entry is not None:
-                    found = _Match(start, end, first.sentence, entry)
+                    found = _Match(start, end, first.sentence, entry, outer)
             if found is not None and not _in_compound(text, found.start, found.end):
                 reached = found.end
                 yield found
+
+    def _article_before(self, doc: AnnotatedDocument, i: int) -> tuple[int, str]:
+        """The start of the article just before token ``i`` ("the", "l'", "au") and the
+        article a name that has one begins with ("au" -> "Le", "the" -> "The"); (-1, "")
+        for none. Read from the text, since an engine may split "au" into "à" + "le" (both
+        words then span "au"). Never inside a name ("la Coupe du Monde": a capital
+        before)."""
+        text, tokens = doc.text, doc.tokens
+        if i == 0:
+            return -1, ""
+        before = tokens[i - 1]
+        word = text[before.start : before.end]
+        gap = text[before.end : tokens[i].start]
+        held = self.gazetteer.articles.get(word.lower())
+        if held is None or not (gap in (" ", "\u00a0") or (not gap and word[-1] in "'\u2019")):
+            return -1, ""
+        previous = next((t for t in reversed(tokens[:i]) if t.start < before.start), None)
+        if (
+            previous is not None
+            and text[previous.start : previous.start + 1].isupper()
+            and not _opens_sentence(doc, previous)
+        ):
+            return -1, ""
+        return before.start, held
 
     def _merge(self, entities: list[Entity], match: _Match) -> list[Entity]:
         """``entities`` with one gazetteer match merged in (see the module's docstring)."""
         overlapping = [e for e in entities if e.start < match.end and match.start < e.end]
         for e in overlapping:
             if e.start <= match.start and match.end <= e.end:  # the NER span covers it
-                if (e.start, e.end) == (match.start, match.end):
-                    return [self._retyped(x, match.entry) if x is e else x for x in entities]
+                if e.end == match.end and e.start in (match.start, match.outer):
+                    # the same name, or with an article the NER took in ("du Caire",
+                    # "The Scottish National Party"): the name's span
+                    retyped = replace(self._retyped(e, match.entry), start=match.start)
+                    return [retyped if x is e else x for x in entities]
                 return entities
         if any(e.start < match.start or match.end < e.end for e in overlapping):
             return entities  # crossing spans: the NER's reading stands

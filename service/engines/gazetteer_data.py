@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -48,6 +48,9 @@ class Gazetteer:
     names: dict[str, GazetteerEntry]
     number_words: tuple[str, ...]
     digest: str
+    # Words before a name that are no part of it, with the article they hold: "the" -> "",
+    # "au" -> "Le" ("au Monde" names "Le Monde").
+    articles: dict[str, str] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -91,7 +94,8 @@ def parse(raw: bytes, language: str, where: str) -> Gazetteer:
                 raise GazetteerError(f"{where}: {surface!r} is listed twice")
             names[key] = entry
     digest = hashlib.sha256(raw).hexdigest()[:12]
-    return Gazetteer(language, names, tuple(data["number_words"]), digest)
+    articles = data.get("articles", {})
+    return Gazetteer(language, names, tuple(data["number_words"]), digest, articles)
 
 
 @cache
