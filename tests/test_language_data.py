@@ -24,6 +24,7 @@ def test_every_language_directory_is_found_and_every_kind_has_a_schema():
     assert {"fr", "en"} <= set(LANGUAGES)
     assert set(KINDS) == {
         "actors",
+        "human_verbs",
         "modifiers",
         "places",
         "sources",

@@ -25,6 +25,7 @@ from service.analysis.mentions import (
     is_agentive,
     name_mentions,
 )
+from service.analysis.people import missed_people, retype_people
 from service.analysis.references import nominal_mentions, pronoun_mentions, roles_before
 from service.analysis.syntax import Tree
 
@@ -184,6 +185,10 @@ def group_actors(tree: Tree) -> list[Actor]:
     doc = tree.doc
     names = _typed(tree, name_mentions(doc, tree))
     taken = {i for m in names for i in tree.tokens_in(m.start, m.end)}
+    missed = missed_people(tree, taken)  # "Erling Haaland (scored twice)", "Arteta said"
+    taken |= {i for m in missed for i in tree.tokens_in(m.start, m.end)}
+    names += missed
+    retype_people(tree, names)  # "Guardiola said", "Haaland a marqué"
     nominal = [m for m in names if m.kind == NOMINAL]
     names = [m for m in names if m.kind != NOMINAL]
     extra = demonym_mentions(doc, tree, taken)

@@ -75,6 +75,7 @@ class Knowledge:
     reasons: frozenset[str] = frozenset()  # "for"/"pour": a clause of why the object was acted on
     time_nouns: frozenset[str] = frozenset()
     general_upos: frozenset[str] = frozenset()  # parts of speech the general lexicon covers
+    human_verbs: frozenset[str] = frozenset()  # verbs whose subject is a person
 
     @cached_property
     def role_openings(self) -> tuple[str, ...]:
@@ -144,6 +145,7 @@ def knowledge(language: str) -> Knowledge:
         valence={fold(k): float(v) for k, v in read(language, "valence")["entries"].items()},
         verbs=_verbs(read(language, "verbs")),
         places=_places(read(language, "places")),
+        human_verbs=_folded(read(language, "human_verbs")["verbs"]),
     )
 
 
