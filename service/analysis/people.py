@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from service.analysis.knowledge import fold
 from service.analysis.mentions import NAME, Mention
+from service.analysis.references import role_phrase
 from service.analysis.syntax import AGENT, Tree
 
 # The engine's types a person's name is often mistaken for.
@@ -82,7 +83,7 @@ def missed_people(tree: Tree, taken: set[int]) -> list[Mention]:
         start, end = tree.tokens[first].start, tree.tokens[last].end
         name = tree.doc.span(start, end)
         head = tree.head_of(start, end)
-        if tree.kb.place_of(name) is not None or head is None:
+        if head is None or tree.kb.place_of(name) is not None or _is_role(tree, first, name):
             continue
         if _does_human_act(tree, head) or _opens_with_human_act(tree, last + 1):
             out.append(
@@ -97,6 +98,12 @@ def missed_people(tree: Tree, taken: set[int]) -> list[Mention]:
                 )
             )
     return out
+
+
+def _is_role(tree: Tree, first: int, name: str) -> bool:
+    """True for a role phrase written with capitals ("The Prime Minister told"): a
+    reference to someone, resolved by :mod:`service.analysis.references`."""
+    return role_phrase(tree, first) is not None or fold(name).startswith(tree.kb.role_openings)
 
 
 def _proper_runs(tree: Tree, taken: set[int]) -> list[tuple[int, int]]:
