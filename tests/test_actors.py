@@ -387,3 +387,44 @@ def test_scores_and_parentheses_are_no_part_of_names(conllu, language, expected)
     doc = conllu_document(conllu, language)
     actors = group_actors(Tree(doc, knowledge(language)))
     assert [(a.name, a.type) for a in actors] == expected
+
+
+PEOPLE_EN = """
+    1  Tuchel    Tuchel    PROPN  _  _  2  nsubj  _  ner=S-ORG
+    2  said      say       VERB   _  _  0  root   _  _
+    3  that      that      SCONJ  _  _  6  mark   _  _
+    4  Okafor    Okafor    PROPN  _  _  6  nsubj  _  _
+    5  (         (         PUNCT  _  _  6  punct  _  SpaceAfter=No
+    6  scored    score     VERB   _  _  2  ccomp  _  _
+    7  )         )         PUNCT  _  _  6  punct  _  _
+    8  impressed impress   VERB   _  _  2  conj   _  _
+    9  Paris     Paris     PROPN  _  _  8  obj    _  SpaceAfter=No|ner=S-GPE
+    10 .         .         PUNCT  _  _  2  punct  _  _
+"""
+
+PEOPLE_FR = """
+    1  Tuchel    Tuchel    PROPN  _  _  3  nsubj      _  ner=S-LOC
+    2  a         avoir     AUX    _  _  3  aux:tense  _  _
+    3  entraîné  entraîner VERB   _  _  0  root       _  _
+    4  Okafor    Okafor    PROPN  _  _  3  obj        _  _
+    5  (         (         PUNCT  _  _  7  punct      _  SpaceAfter=No
+    6  a         avoir     AUX    _  _  7  aux:tense  _  _
+    7  marqué    marquer   VERB   _  _  4  acl        _  SpaceAfter=No
+    8  )         )         PUNCT  _  _  7  punct      _  _
+    9  et        et        CCONJ  _  _  11 cc         _  _
+    10 Londres   Londres   PROPN  _  _  11 nsubj      _  ner=S-LOC
+    11 déclare   déclarer  VERB   _  _  3  conj       _  SpaceAfter=No
+    12 .         .         PUNCT  _  _  3  punct      _  _
+"""
+
+
+@pytest.mark.parametrize(("conllu", "language"), [(PEOPLE_EN, "en"), (PEOPLE_FR, "fr")])
+def test_a_name_that_does_what_a_person_does_is_a_person(conllu, language):
+    # human_verbs.json: the subject typed a place or organisation, the proper noun the
+    # engine missed before "(scored)"; a capital ("Paris", "Londres") is known, so it stays
+    # a place (here: the state, as it acts, or no actor).
+    doc = conllu_document(conllu, language)
+    actors = {a.name: a.type for a in group_actors(Tree(doc, knowledge(language)))}
+    assert actors["Tuchel"] == "person"
+    assert actors["Okafor"] == "person"
+    assert all(t != "person" for n, t in actors.items() if n not in ("Tuchel", "Okafor"))
