@@ -21,8 +21,8 @@ from service.engines import EngineRegistry
 from service.engines.polarity.loader import build_classifier, load_base
 from service.engines.polarity.weights import save_weights
 from service.engines.target_model import PolarityUnavailableError
-from tests.contract import check
 from tests.conftest import ARTICLES, EMPTY_STANZA, REDIS_URL, ROOT, base_settings
+from tests.contract import check
 from tests.test_polarity_model import NEEDS_WEIGHTS, TRAINED
 
 
@@ -110,9 +110,7 @@ def test_the_lexicon_option_gives_the_answer_of_the_model_switched_off(
     assert _without_timings(asked) == _without_timings(off)
 
 
-def test_the_cache_key_varies_with_the_option_and_the_model(
-    model_registry, redis_prefix, tmp_path
-):
+def test_the_cache_key_varies_with_the_option_and_the_model(model_registry, redis_prefix, tmp_path):
     text = ARTICLES["en"].read_text("utf-8")
     shared = {"redis_url": REDIS_URL, "cache_prefix": redis_prefix}
     first = _client(model_registry, **shared)
@@ -213,7 +211,7 @@ def test_one_batched_model_call_per_answer(model_registry):
     [
         ("en", "Critics accused Vladimir Putin of lying about the invasion.", "Putin", "negative"),
         ("en", "The committee praised Angela Merkel for her courage.", "Merkel", "positive"),
-        ("fr", "Les experts accusent Vladimir Poutine de mentir sur l'invasion.", "Poutine", "negative"),
+        ("fr", "Les experts accusent Vladimir Poutine de mentir.", "Poutine", "negative"),
         ("fr", "Le comité a salué Angela Merkel pour son courage.", "Merkel", "positive"),
     ],
 )
