@@ -18,16 +18,22 @@ import json
 import statistics
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
+
+if TYPE_CHECKING:
+    from service.engines.polarity import PolarityScorer
+    from service.engines.polarity.batching import Item
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 SAMPLE = ROOT.parent / "shared" / "samples" / "fr-russie-ukraine.txt"
 
 
-def _pairs(answer: dict) -> list[tuple[str, list[tuple[int, int]]]]:
+def _pairs(answer: dict) -> list[Item]:
     """Per actor, its first evidence sentence with a model reading, and that mention."""
     out = []
     for actor in answer["actors"]:
@@ -41,7 +47,7 @@ def _pairs(answer: dict) -> list[tuple[str, list[tuple[int, int]]]]:
     return out
 
 
-def _attribute(scorer, pairs) -> list[torch.Tensor]:
+def _attribute(scorer: PolarityScorer, pairs: list[Item]) -> list[torch.Tensor]:
     """Gradient x input per token, for each pair's own target (one forward, one backward)."""
     from service.engines.polarity.batching import collate, encode
 
@@ -81,11 +87,11 @@ def main() -> int:
     scorer = registry.polarity
     text = SAMPLE.read_text(encoding="utf-8")
     model_ms, attribution_ms = [], []
-    pairs: list = []
+    pairs: list[Item] = []
     score = scorer.score
     passes: list[float] = []
 
-    def timed(items):  # the answer's own model pass, in CPU time
+    def timed(items: Sequence[Item]) -> list:  # the answer's own model pass, in CPU time
         began = time.process_time()
         try:
             return score(items)
