@@ -26,7 +26,8 @@ from tests.contract import check
 from tests.test_polarity_model import NEEDS_WEIGHTS, TRAINED
 
 
-def _untrained(path: Path, seed: int) -> Path:
+def untrained_weights_file(path: Path, seed: int) -> Path:
+    """A real weights file of an untrained 2-layer classifier on the installed base."""
     torch.manual_seed(seed)
     base = load_base()
     meta = {"variant": "pooled", "base_sha256": base.encoder_sha256}
@@ -39,7 +40,7 @@ def weights(tmp_path_factory) -> Path:
     """The trained weights where there are some, else a real untrained classifier's."""
     if TRAINED.is_file():
         return TRAINED
-    return _untrained(tmp_path_factory.mktemp("polarity") / "untrained.safetensors", 0)
+    return untrained_weights_file(tmp_path_factory.mktemp("polarity") / "untrained.safetensors", 0)
 
 
 @pytest.fixture(scope="session")
@@ -124,7 +125,7 @@ def test_the_cache_key_varies_with_the_option_and_the_model(model_registry, redi
         base_settings(
             languages=("en",),
             polarity_model="on",
-            polarity_weights=_untrained(tmp_path / "other.safetensors", 1),
+            polarity_weights=untrained_weights_file(tmp_path / "other.safetensors", 1),
         )
     )
     other.start(background=False)
