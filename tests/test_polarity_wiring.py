@@ -189,7 +189,8 @@ def test_a_missing_base_package_stops_the_start_naming_the_package(tmp_path, wei
 
 
 def test_one_batched_model_call_per_answer(model_registry):
-    """Every mention of every actor and target is scored in one call of the model."""
+    """Every mention of every actor and target is scored in one call of the model, which
+    gets only the sentences that hold one."""
     calls: list[int] = []
     scorer = model_registry.polarity
     original = scorer.score
@@ -200,10 +201,15 @@ def test_one_batched_model_call_per_answer(model_registry):
 
     scorer.score = counted  # the real scorer, counted
     try:
-        _post(_client(model_registry), ARTICLES["fr"].read_text("utf-8"))
+        _, answer = _post(_client(model_registry), ARTICLES["fr"].read_text("utf-8"))
     finally:
         del scorer.score
-    assert len(calls) == 1 and calls[0] > 1
+    mentions = [m for a in answer["actors"] for m in a["mentions"]]
+    mentions += [m for t in answer["targets"] for m in t["mentions"]]
+    held = {m["sentence"] for m in mentions}
+    # One item per sentence holding a mention (two split sentences may be joined), none
+    # for the others.
+    assert len(calls) == 1 and 1 < calls[0] <= len(held) < answer["sentences"]
 
 
 @NEEDS_WEIGHTS
@@ -239,3 +245,27 @@ def test_the_seed_articles_gold_holds_with_the_model(model_registry, sample_text
     for name in ("Russie", "Vladimir Poutine"):
         sentiment = by_name[name]["sentiment"]
         assert sentiment["label"] == "negative" and sentiment["evidence"], name
+
+
+@NEEDS_WEIGHTS
+@pytest.mark.parametrize(
+    ("language", "text", "target"),
+    [
+        ("en", "Angela Merkel pushed the excellent treaty through parliament.", "treaty"),
+        ("fr", "Angela Merkel a porté ce traité, un succès historique.", "traité"),
+    ],
+)
+def test_an_actors_stance_toward_a_target_reads_the_model_in_its_clause(
+    model_registry, language, text, target
+):
+    # No verb frame here: the stance comes from the model's reading of the target inside
+    # the clause the actor is the agent of; the target's own sentiment is the writer's.
+    body = {"text": text, "language": language, "options": {"targets": [target]}}
+    answer = check(_client(model_registry).post("/v1/enrich", json=body), "/v1/enrich")
+    assert answer["targets"][0]["sentiment"]["label"] == "positive"
+    (merkel,) = [a for a in answer["actors"] if a["name"] == "Angela Merkel"]
+    (stance,) = [s for s in merkel["stances"] if s["target"] == "t1"]
+    assert stance["label"] == "support" and stance["source"] == "model"
+    words = [w for e in stance["evidence"] for w in e["words"]]
+    assert [w["reason"] for w in words] == ["learned model, in its clause"]
+    assert words[0]["text"] == target
