@@ -307,3 +307,24 @@ def test_a_victim_read_negative_is_no_stance_of_the_speaker_toward_it(model_regi
 
     assert readings("États-Unis") == []
     assert readings("Russie") == ["learned model, in its clause"]
+
+
+@NEEDS_WEIGHTS
+def test_the_author_of_another_act_in_the_clause_is_no_stance_of_the_agent(model_registry):
+    # "after a complaint by Spotify": the model reads Spotify through its complaint; the
+    # Commission fining Apple says nothing of the Commission's stance toward Spotify.
+    text = (
+        "The European Commission fined Apple 1.8 billion euros for abusing its position "
+        "after a complaint by Spotify."
+    )
+    answer = check(
+        _client(model_registry).post("/v1/enrich", json={"text": text, "language": "en"}),
+        "/v1/enrich",
+    )
+    by_name = {a["name"]: a for a in answer["actors"]}
+    commission, spotify, apple = (
+        by_name[n] for n in ("European Commission", "Spotify", "Apple")
+    )
+    toward = {s["target"]: s["label"] for s in commission["stances"]}
+    assert spotify["id"] not in toward
+    assert toward[apple["id"]] == "oppose"

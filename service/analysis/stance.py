@@ -294,6 +294,16 @@ class StanceFinder:
         tree = self.tree
         if mention.head is None:
             return False
+        head = tree.tokens[mention.head]
+        if (
+            base(head.deprel) == "nmod"
+            and head.head >= 0
+            and tree.tokens[head.head].upos == "NOUN"
+            and tree.case_of(mention.head) in self.kb.preps.get(AGENT, frozenset())
+        ):
+            # The author of another act in the clause ("fined Apple after a complaint BY
+            # SPOTIFY"): its reading portrays that act, not the source's view of it.
+            return True
         role = tree.role(mention.head)
         if role.kind not in (PATIENT, RECIPIENT) or role.predicate < 0:
             return False
