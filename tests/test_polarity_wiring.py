@@ -322,9 +322,7 @@ def test_the_author_of_another_act_in_the_clause_is_no_stance_of_the_agent(model
         "/v1/enrich",
     )
     by_name = {a["name"]: a for a in answer["actors"]}
-    commission, spotify, apple = (
-        by_name[n] for n in ("European Commission", "Spotify", "Apple")
-    )
+    commission, spotify, apple = (by_name[n] for n in ("European Commission", "Spotify", "Apple"))
     toward = {s["target"]: s["label"] for s in commission["stances"]}
     assert spotify["id"] not in toward
     assert toward[apple["id"]] == "oppose"
