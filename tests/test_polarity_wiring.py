@@ -17,6 +17,7 @@ import pytest
 import torch
 
 from service import create_app
+from service.analysis.evidence import WEIGHTS
 from service.engines import EngineRegistry
 from service.engines.polarity.loader import build_classifier, load_base
 from service.engines.polarity.weights import save_weights
@@ -326,3 +327,29 @@ def test_the_author_of_another_act_in_the_clause_is_no_stance_of_the_agent(model
     toward = {s["target"]: s["label"] for s in commission["stances"]}
     assert spotify["id"] not in toward
     assert toward[apple["id"]] == "oppose"
+
+
+def test_a_sure_neutral_reading_is_the_label_and_the_lexicons_words_only_explain(
+    model_registry,
+):
+    # The lexicon reads Merkel through what she does ("victims", "deadly attack": negative);
+    # the model reads her neutral, surely: the model decides, the words stay as evidence.
+    text = "Angela Merkel visited the victims of the deadly attack."
+    client = _client(model_registry)
+    body = {"text": text, "language": "en"}
+    answer = check(client.post("/v1/enrich", json=body), "/v1/enrich")
+    (merkel,) = [a for a in answer["actors"] if a["name"] == "Angela Merkel"]
+    words = [w for e in merkel["sentiment"]["evidence"] for w in e["words"]]
+    (reading,) = [w for w in words if w["reason"] == "learned model"]
+    assert max(reading["probabilities"].values()) == reading["probabilities"]["neutral"]
+    assert reading["probabilities"]["neutral"] >= WEIGHTS.model_sure
+    lexicon_words = [w for w in words if w["reason"] != "learned model"]
+    assert lexicon_words and all(w["value"] < 0 for w in lexicon_words)
+    assert merkel["sentiment"]["label"] == "neutral"
+    assert merkel["sentiment"]["source"] == "model"
+    # The lexicon alone labels her by those words.
+    lexicon = {**body, "options": {"sentiment": "lexicon"}}
+    alone = check(client.post("/v1/enrich", json=lexicon), "/v1/enrich")
+    (merkel,) = [a for a in alone["actors"] if a["name"] == "Angela Merkel"]
+    assert merkel["sentiment"]["label"] == "negative"
+    assert merkel["sentiment"]["source"] == "lexicon"

@@ -43,7 +43,7 @@ SENTIMENT_SOURCES = ("model", "lexicon")
 
 # Bump whenever the answer's shape or the analysis changes: it is part of every cache key,
 # so no answer of an older shape is ever served from the cache.
-ANALYSIS_VERSION = 5
+ANALYSIS_VERSION = 6
 
 
 def processors_for(sections: Iterable[str], targets: bool = False) -> frozenset[str]:
