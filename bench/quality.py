@@ -21,17 +21,22 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from harness import ROOT, machine  # first: it puts this tree's service on the path
+import model_quality as mq  # first (through harness): this tree's service on the path
+import persent
+from harness import ROOT, machine
 from ner_eval import public_ner
 
 from service.analysis.knowledge import fold
 from service.cache import MemoryCache
 from service.config import Settings
 from service.engines import EngineRegistry
+from service.engines.polarity import DEFAULT_WEIGHTS
 from service.enrichment import Answer, Enricher, EnrichRequest
 from service.language import LanguageDetector
 
 LABELS = {"positive": 1, "negative": -1, "neutral": 0, "mixed": 0}
+FRENCH_SET = ROOT / "bench" / "data" / "fr_target_sentiment.jsonl"
+PERSENT = Path("eval/persent/fixed-test.jsonl")
 
 
 def enricher(languages: tuple[str, ...]) -> tuple[Enricher, EngineRegistry]:
@@ -55,9 +60,16 @@ def macro_f1(gold: list[int], pred: list[int]) -> float:
     return sum(scores) / 3
 
 
-def newsmtsc(service: Enricher, path: Path) -> dict[str, dict[str, float]]:
-    """Macro-F1 and accuracy of target sentiment on NewsMTSC rows."""
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """One JSON object a line."""
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def span_targets(
+    service: Enricher, rows: list[dict[str, Any]], language: str = "en"
+) -> dict[str, dict[str, float]]:
+    """Macro-F1 and accuracy of target sentiment on NewsMTSC-shaped rows (sentence, from,
+    to, polarity), each sent as a span target."""
     gold = [int(r["polarity"]) for r in rows]
     out = {"always neutral": _scores(gold, [0] * len(gold))}
     for scope in ("sentence", "syntax"):
@@ -67,7 +79,7 @@ def newsmtsc(service: Enricher, path: Path) -> dict[str, dict[str, float]]:
             batch = [
                 EnrichRequest(
                     r["sentence"],
-                    "en",
+                    language,
                     include=("sentiment",),
                     targets=({"start": r["from"], "end": r["to"]},),
                     scope=scope,
@@ -157,20 +169,126 @@ def _seed_scores(gold: dict[str, Any], body: dict[str, Any] | None) -> dict[str,
     }
 
 
-def main() -> int:
-    """Print every figure as JSON, with the machine it ran on."""
+def by_tag(rows: list[dict[str, Any]], pred: list[int]) -> dict[str, dict[str, Any]]:
+    """Accuracy per tag of the French set (irony, headline, speech...), with the row count."""
+    out = {}
+    for tag in sorted({t for r in rows for t in r.get("tags", [])}):
+        mine = [(r["polarity"], p) for r, p in zip(rows, pred, strict=True) if tag in r["tags"]]
+        right = sum(g == p for g, p in mine)
+        out[tag] = {"rows": len(mine), "accuracy": round(right / len(mine), 3)}
+    return out
+
+
+def model_spans(scorer: Any, rows: list[dict[str, Any]]) -> tuple[dict[str, Any], list[int]]:
+    """The model's figures on span rows through the scorer, and its labels."""
+    gold = [int(r["polarity"]) for r in rows]
+    began = time.process_time()
+    pred = [mq.label(p) for p in mq.score_rows(scorer, rows)]
+    cpu = round(time.process_time() - began, 1)
+    return _scores(gold, pred) | {"cpu_s": cpu}, pred
+
+
+def french_set(service: Enricher, scorer: Any | None, path: Path) -> dict[str, Any]:
+    """The French target-sentiment set: lexicon through the service, model zero-shot."""
+    rows = read_jsonl(path)
+    out: dict[str, Any] = span_targets(service, rows, "fr")
+    if scorer is not None:
+        out["model (scorer), zero-shot"], pred = model_spans(scorer, rows)
+        out["model_accuracy_by_tag"] = by_tag(rows, pred)
+    return out
+
+
+def persent_figures(service: Enricher, scorer: Any | None, args: argparse.Namespace) -> dict:
+    """PerSenT fixed-test (the project's dev set), with offsets chosen on PerSenT's dev split
+    when its file is there."""
+    docs = persent.sample(persent.read_fixed(args.shared / PERSENT), args.persent_docs)
+    out, probs = persent.run(service, scorer, docs, _scores)
+    out["file"] = str(args.shared / PERSENT)
+    if scorer is None:
+        return out
+    if not args.persent_tune.is_file():
+        out["offsets"] = f"not chosen: no PerSenT dev split at {args.persent_tune}"
+        return out
+    tune = persent.sample(persent.read_dev_csv(args.persent_tune), args.persent_tune_docs)
+    tuned, tune_probs = persent.run(service, scorer, tune, _scores)
+    offsets = persent.choose_offsets([d["label"] for d in tune], tune_probs, _scores)
+    gold = [d["label"] for d in docs]
+    out["model, mean of mentions, offsets chosen on PerSenT dev"] = _scores(
+        gold, [mq.label(p, offsets) for p in probs]
+    ) | {"offsets": offsets}
+    out["tuning_split"] = {
+        "file": str(args.persent_tune),
+        **tuned,
+        "model with the chosen offsets (on the tuning split itself)": _scores(
+            [d["label"] for d in tune], [mq.label(p, offsets) for p in tune_probs]
+        ),
+    }
+    return out
+
+
+def parse_args() -> argparse.Namespace:
+    """Command-line options."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     parser.add_argument("--split", default="dev", choices=["dev", "train"])
-    args = parser.parse_args()
+    parser.add_argument(
+        "--weights",
+        type=Path,
+        default=DEFAULT_WEIGHTS,
+        help="polarity weights (default: the committed file); the model figures are skipped, "
+        "saying why, when it is missing",
+    )
+    parser.add_argument("--bf16", action="store_true", help="score the model in bf16")
+    parser.add_argument(
+        "--persent-docs",
+        type=int,
+        default=None,
+        help="a fixed sample (seed 0) of PerSenT fixed-test documents (default: all 827)",
+    )
+    parser.add_argument(
+        "--persent-tune",
+        type=Path,
+        default=ROOT.parent / "persent-cache" / "dev.csv",
+        help="PerSenT's own dev split (dev.csv of github.com/MHDBST/PerSenT), to choose the "
+        "document aggregation's offsets on; never the file reported",
+    )
+    parser.add_argument("--persent-tune-docs", type=int, default=None)
+    parser.add_argument(
+        "--only",
+        default="newsmtsc,french,persent,seed,ner",
+        type=lambda s: tuple(s.split(",")),
+        help="comma-separated subset of: newsmtsc, french, persent, seed, ner",
+    )
+    return parser.parse_args()
+
+
+def main() -> int:
+    """Print every figure as JSON, with the machine it ran on."""
+    args = parse_args()
     service, registry = enricher(("fr", "en"))
-    report = {
+    scorer, why_not = mq.load_scorer(args.weights, args.bf16)
+    if scorer is None:
+        print(f"note: model figures skipped: {why_not}", file=sys.stderr)
+    report: dict[str, Any] = {
         "machine": machine(),
         "engines": {s.language: s.models.get("ner") for s in registry.statuses()},
-        "newsmtsc": newsmtsc(service, args.shared / "eval/newsmtsc" / f"rw-{args.split}.jsonl"),
-        "seed": seed(service, args.shared / "eval/seed-gold.json"),
-        "public_ner": public_ner(service),
+        "model": {"identity": scorer.identity, "weights": str(args.weights)}
+        if scorer is not None
+        else {"skipped": why_not},
     }
+    if "newsmtsc" in args.only:
+        rows = read_jsonl(args.shared / "eval/newsmtsc" / f"rw-{args.split}.jsonl")
+        report["newsmtsc"] = span_targets(service, rows)
+        if scorer is not None:
+            report["newsmtsc"]["model (scorer)"] = model_spans(scorer, rows)[0]
+    if "french" in args.only:
+        report["french_set"] = french_set(service, scorer, FRENCH_SET)
+    if "persent" in args.only:
+        report["persent"] = persent_figures(service, scorer, args)
+    if "seed" in args.only:
+        report["seed"] = seed(service, args.shared / "eval/seed-gold.json")
+    if "ner" in args.only:
+        report["public_ner"] = public_ner(service)
     print(json.dumps(report, ensure_ascii=False, indent=2))
     return 0
 
