@@ -12,6 +12,11 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 ENGINE_CHOICES = ("auto", "stanza", "spacy")
+POLARITY_CHOICES = ("auto", "on", "off")
+# Where the trained polarity weights are committed (service/engines/polarity/weights/).
+DEFAULT_POLARITY_WEIGHTS = (
+    Path(__file__).resolve().parent / "engines" / "polarity" / "weights" / "polarity.safetensors"
+)
 MAX_BATCH_DOCUMENTS = 1000
 
 
@@ -93,6 +98,12 @@ class Settings:
     worker_max_documents: int = 2000
     preload_models: bool = True
     api_keys: tuple[str, ...] = ()
+    # The learned target-polarity model: "auto" loads it when the weights file exists (and
+    # serves lexicon-only, saying so, when it does not); "on" makes a missing or unusable
+    # model a start-up error; "off" never loads it (about 430 MiB less per process).
+    polarity_model: str = "auto"
+    polarity_weights: Path = DEFAULT_POLARITY_WEIGHTS
+    polarity_bf16: bool = True
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -101,6 +112,11 @@ class Settings:
         engine = _str(env, "SERVICE_ENGINE", cls.engine).lower()
         if engine not in ENGINE_CHOICES:
             raise SettingsError(f"SERVICE_ENGINE must be one of {ENGINE_CHOICES}, got {engine!r}")
+        polarity = _str(env, "POLARITY_MODEL", cls.polarity_model).lower()
+        if polarity not in POLARITY_CHOICES:
+            raise SettingsError(
+                f"POLARITY_MODEL must be one of {POLARITY_CHOICES}, got {polarity!r}"
+            )
         batch = _int(env, "MAX_BATCH_DOCUMENTS", cls.max_batch_documents, 1)
         if batch > MAX_BATCH_DOCUMENTS:
             # The JSON reader's bound on any list (service/web/body.py) lies above it.
@@ -139,6 +155,11 @@ class Settings:
             api_keys=tuple(
                 k.strip() for k in env.get("SERVICE_API_KEYS", "").split(",") if k.strip()
             ),
+            polarity_model=polarity,
+            polarity_weights=Path(
+                _str(env, "POLARITY_WEIGHTS", str(DEFAULT_POLARITY_WEIGHTS))
+            ).expanduser(),
+            polarity_bf16=_bool(env, "POLARITY_BF16", cls.polarity_bf16),
         )
 
     def __repr__(self) -> str:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from service import activity
 from service.admission import Admission, OverloadedError
@@ -32,12 +33,37 @@ from service.engines.view import engine_view, token_estimate
 from service.language import LanguageDetector
 from service.metrics import ABANDONED, CHARACTERS, DOCUMENTS, ENGINE_SECONDS
 
+if TYPE_CHECKING:  # torch is imported only when the model loads
+    from service.engines.polarity import PolarityScorer
+
 # Says whether the client has gone (the web layer's check of its socket).
 Gone = Callable[[], bool]
 # How often a request whose client may go checks for it while its answer is computed.
 _POLL = 0.25
 # spaCy's batch size here (service/engines/spacy_engine.py): no slower in calls of this size.
 _DOCUMENTS_PER_CALL = 4
+
+
+MODEL, LEXICON = "model", "lexicon"
+
+
+class _TimedModel:
+    """The polarity scorer as analysis sees it (``TargetModel``), timing its calls for the
+    answer's ``model_ms``."""
+
+    def __init__(self, scorer: PolarityScorer) -> None:
+        self._scorer = scorer
+        self.seconds = 0.0
+
+    def score(
+        self, items: Sequence[tuple[str, Sequence[tuple[int, int]]]]
+    ) -> list[list[tuple[float, float, float]]]:
+        """The scorer's probabilities, timed."""
+        began = time.perf_counter()
+        try:
+            return self._scorer.score(items)
+        finally:
+            self.seconds += time.perf_counter() - began
 
 
 class BudgetExceededError(TimeoutError):
@@ -79,6 +105,8 @@ class EnrichRequest:
     include: tuple[str, ...] = DEFAULT_SECTIONS
     targets: tuple[str | dict[str, int], ...] = ()
     scope: str = "syntax"
+    # "model" or "lexicon"; None: the learned model wherever the server has it loaded.
+    sentiment: str | None = None
 
 
 @dataclass(slots=True)
@@ -97,6 +125,7 @@ class _Job:
     confidence: float | None = None  # of the detection; None when the client named it
     engine: Engine | None = None
     processors: frozenset[str] = field(default_factory=frozenset)
+    sentiment: str = LEXICON  # what scores sentiment and stance: MODEL or LEXICON
     view: str = ""  # the text as the engine sees it (service/engines/view.py)
     tokens: int = 0  # its token estimate: what the engine's work grows with
 
@@ -135,6 +164,11 @@ class Enricher:
         else:
             engines = self._registry.fingerprint()
         include = tuple(sorted(set(request.include)))
+        scorer = self._registry.polarity
+        # The model wherever it is loaded, unless the client asks for the lexicon alone; a
+        # client asking for the model where it is switched off gets the lexicon's answer
+        # (each sentiment's ``source`` says so).
+        sentiment = MODEL if scorer is not None and request.sentiment != LEXICON else LEXICON
         key = cache_key(
             self._settings.cache_prefix,
             ANALYSIS_VERSION,
@@ -146,9 +180,12 @@ class Enricher:
                 "targets": list(request.targets),
                 "scope": request.scope,
                 "engines": engines,
+                "sentiment": sentiment,
+                "polarity": scorer.cache_key if scorer is not None and sentiment == MODEL else None,
             },
         )
-        return _Job(request, key, processors=processors_for(include, bool(request.targets)))
+        processors = processors_for(include, bool(request.targets))
+        return _Job(request, key, processors=processors, sentiment=sentiment)
 
     def _resolve(self, job: _Job) -> _Job:
         """Detect the language (when not given), pick the engine and bound the engine's
@@ -313,9 +350,18 @@ class Enricher:
     def _render(self, job: _Job, doc: AnnotatedDocument, engine_seconds: float) -> bytes:
         began = time.perf_counter()
         request = job.request
-        analysis = analyse(doc, request.include, request.title, request.targets, request.scope)
-        timings = {
-            "engine_ms": round(engine_seconds * 1000, 2),
-            "analysis_ms": round((time.perf_counter() - began) * 1000, 2),
-        }
-        return answer.envelope(job.language, job.confidence, doc, analysis, timings)
+        scorer = self._registry.polarity if job.sentiment == MODEL else None
+        model = _TimedModel(scorer) if scorer is not None else None
+        analysis = analyse(
+            doc, request.include, request.title, request.targets, request.scope, model=model
+        )
+        analysis_seconds = time.perf_counter() - began
+        timings = {"engine_ms": round(engine_seconds * 1000, 2)}
+        models: dict[str, str] = {}
+        if model is not None and scorer is not None:
+            # analysis_ms leaves out the model's share: the three add up to the computation.
+            analysis_seconds -= model.seconds
+            timings["model_ms"] = round(model.seconds * 1000, 2)
+            models["polarity"] = scorer.identity
+        timings["analysis_ms"] = round(analysis_seconds * 1000, 2)
+        return answer.envelope(job.language, job.confidence, doc, analysis, timings, models)

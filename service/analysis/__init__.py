@@ -13,9 +13,10 @@ from typing import Any
 
 from service.analysis.actors import Actor, group_actors, salience
 from service.analysis.answer import Findings, render
-from service.analysis.evidence import Contribution, Summary, linked, summarise
+from service.analysis.evidence import Contribution, Summary, TargetModel, linked, summarise
 from service.analysis.knowledge import knowledge, load_knowledge
 from service.analysis.mentions import Mention
+from service.analysis.model_evidence import ModelReadings, read
 from service.analysis.quotes import Quote, find_quotes
 from service.analysis.scorer import Scorer
 from service.analysis.sentiment import backoff, document_sentiment, sentence_baseline
@@ -36,10 +37,13 @@ SECTIONS: dict[str, frozenset[str]] = {
 }
 DEFAULT_SECTIONS = ("entities", "actors", "sentiment", "stances", "quotes")
 SCOPES = ("syntax", "sentence")
+# What may score sentiment and stance (``options.sentiment``): the learned model beside the
+# lexicon, or the lexicon alone.
+SENTIMENT_SOURCES = ("model", "lexicon")
 
 # Bump whenever the answer's shape or the analysis changes: it is part of every cache key,
 # so no answer of an older shape is ever served from the cache.
-ANALYSIS_VERSION = 4
+ANALYSIS_VERSION = 5
 
 
 def processors_for(sections: Iterable[str], targets: bool = False) -> frozenset[str]:
@@ -56,9 +60,11 @@ def analyse(
     title: str | None = None,
     targets: Sequence[Any] = (),
     scope: str = "syntax",
+    model: TargetModel | None = None,
 ) -> dict[str, Any]:
     """Entities, actors, sentiment, stances, quotes and targets of one document: only the
-    steps the requested sections need run."""
+    steps the requested sections need run. With a ``model``, its polarity toward every
+    mention (scored in one batched call) is evidence beside the lexicon's."""
     wanted = frozenset(sections)
     tree = Tree(doc, knowledge(doc.language))
     found = Findings(doc=doc)
@@ -72,12 +78,15 @@ def analyse(
         found.quotes = find_quotes(tree, [m for a in found.actors for m in a.mentions])
     scorer = _scorer(tree, found)
     score = scorer.mention if scope == "syntax" else partial(sentence_baseline, tree)
+    readings = _readings(tree, found, wanted, model)
+    if readings is not None:
+        score = partial(_with_model, score, readings, scorer)
     if "actors" in wanted and "sentiment" in wanted:
         found.sentiments = {
             a.id: summarise([c for m in a.mentions for c in score(m)]) for a in found.actors
         }
     if "actors" in wanted and "stances" in wanted:
-        found.stances = _stances(tree, scorer, found)
+        found.stances = _stances(tree, scorer, found, readings)
     if "sentiment" in wanted:
         found.document = document_sentiment(tree)
     found.target_sentiments = [_target_sentiment(tree, t, score) for t in found.targets]
@@ -90,11 +99,38 @@ def _scorer(tree: Tree, found: Findings) -> Scorer:
     return Scorer(tree, heads, [(q.start, q.end) for q in found.quotes])
 
 
-def _stances(tree: Tree, scorer: Scorer, found: Findings) -> dict[str, list[Stance]]:
+def _readings(
+    tree: Tree, found: Findings, wanted: frozenset[str], model: TargetModel | None
+) -> ModelReadings | None:
+    """The model's reading of every mention the answer judges (the actors' when their
+    sentiment or stances are asked for, the client's targets'), in one batched call."""
+    if model is None:
+        return None
+    mentions = [m for t in found.targets for m in t.mentions]
+    if "actors" in wanted and wanted & {"sentiment", "stances"}:
+        mentions += [m for a in found.actors for m in a.mentions]
+    return read(tree, model, mentions) if mentions else None
+
+
+def _with_model(
+    score: Callable[[Mention], list[Contribution]],
+    readings: ModelReadings,
+    scorer: Scorer,
+    mention: Mention,
+) -> list[Contribution]:
+    """The lexicon's contributions to a mention, and the model's reading of it."""
+    out = score(mention)
+    reading = readings.contribution(mention, scorer.in_reported(mention.start))
+    return out if reading is None else [*out, reading]
+
+
+def _stances(
+    tree: Tree, scorer: Scorer, found: Findings, readings: ModelReadings | None
+) -> dict[str, list[Stance]]:
     actors, targets = found.actors, found.targets
     participants = [Participant(a.id, a.mentions) for a in actors]
     participants += [Participant(t.id, t.mentions) for t in targets]
-    finder = StanceFinder(tree, scorer, participants)
+    finder = StanceFinder(tree, scorer, participants, readings)
     owner = {id(m): a.id for a in actors for m in a.mentions}
     named = [(p.id, m) for p in participants for m in p.mentions]
     for actor in actors:
@@ -125,6 +161,7 @@ __all__ = [
     "DEFAULT_SECTIONS",
     "SCOPES",
     "SECTIONS",
+    "SENTIMENT_SOURCES",
     "Actor",
     "Quote",
     "analyse",

@@ -63,14 +63,18 @@ def envelope(
     doc: AnnotatedDocument,
     analysis: dict[str, Any],
     timings: dict[str, float],
+    models: dict[str, str] | None = None,
 ) -> bytes:
     """The whole answer as JSON bytes (without the client's ``id``); ``confidence`` is the
-    language detector's, None when the client named the language."""
+    language detector's, None when the client named the language; ``models`` adds what
+    served beside the engine (the polarity model) to ``engine.models``."""
+    engine = doc.engine.as_dict()
+    engine["models"] = {**doc.engine.models, **(models or {})}
     answer = {
         "language": language,
         "language_detected": confidence is not None,
         **({"language_confidence": confidence} if confidence is not None else {}),
-        "engine": doc.engine.as_dict(),
+        "engine": engine,
         **analysis,
         "timings": timings,
     }
@@ -93,6 +97,7 @@ def summary(doc: AnnotatedDocument, found: Summary) -> dict[str, Any]:
         "score": found.score,
         "magnitude": found.magnitude,
         "confidence": found.confidence,
+        "source": found.source,
         "evidence": evidence(doc, found.evidence),
     }
 
@@ -110,23 +115,32 @@ def evidence(
                 "start": sentence.start,
                 "end": sentence.end,
                 "text": doc.span(sentence.start, sentence.end),
-                "words": [
-                    _word(doc, c) for c in sorted(items, key=lambda c: doc.tokens[c.token].start)
-                ],
+                "words": [_word(doc, c) for c in sorted(items, key=lambda c: _start(doc, c))],
             }
         )
     return out
 
 
+def _start(doc: AnnotatedDocument, c: Contribution) -> int:
+    return c.span[0] if c.span is not None else doc.tokens[c.token].start
+
+
 def _word(doc: AnnotatedDocument, c: Contribution) -> dict[str, Any]:
+    """A word that drove a score; for the learned model's evidence, the mention it read
+    and its probabilities."""
     token = doc.tokens[c.token]
-    return {
-        "text": doc.span(token.start, token.end),
-        "start": token.start,
-        "end": token.end,
+    start, end = c.span if c.span is not None else (token.start, token.end)
+    out: dict[str, Any] = {
+        "text": doc.span(start, end),
+        "start": start,
+        "end": end,
         "value": round(c.signed, 3),
         "reason": c.reason,
     }
+    if c.probabilities is not None:
+        negative, neutral, positive = c.probabilities
+        out["probabilities"] = {"negative": negative, "neutral": neutral, "positive": positive}
+    return out
 
 
 def _stance(doc: AnnotatedDocument, stance: Stance) -> dict[str, Any]:
@@ -134,6 +148,7 @@ def _stance(doc: AnnotatedDocument, stance: Stance) -> dict[str, Any]:
         "target": stance.target,
         "label": stance.label,
         "score": stance.score,
+        "source": stance.source,
         "evidence": evidence(doc, stance.evidence),
     }
 

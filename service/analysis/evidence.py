@@ -42,6 +42,9 @@ class Kind(StrEnum):
     ITS_ACTION_TOWARD = "its action toward"  # an event noun it owns, against/for a target
     ITS_ACT_JUDGED = "judges its act"  # condemns or defends the target's act: "l'attaque de X"
     IN_WHAT_IT_SAID = "in what it said"  # how its quote portrays the target
+    # The learned model's polarity toward the target's mention...
+    MODEL_IN_ITS_CLAUSE = "learned model, in its clause"  # ...in a clause the source acts in
+    MODEL_IN_WHAT_IT_SAID = "learned model, in what it said"  # ...in the source's quote
 
     @classmethod
     def frame(cls, stance: str, target: str) -> Kind:
@@ -51,6 +54,10 @@ class Kind(StrEnum):
 
 # Kinds that judge a whole sentence rather than a word the syntax links to the mention.
 SENTENCE_LEVEL = frozenset({Kind.SENTENCE_SENTIMENT})
+# Kinds that come from the learned model (the answer's ``source`` says which were there).
+FROM_MODEL = frozenset({Kind.MODEL, Kind.MODEL_IN_ITS_CLAUSE, Kind.MODEL_IN_WHAT_IT_SAID})
+# (P(negative), P(neutral), P(positive)) of a target, from the model.
+Probabilities = tuple[float, float, float]
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +95,21 @@ class Weights:
     # Judging someone's act (condemning Iran's attack) is nearly as direct as judging them.
     stance_its_act: float = 0.9
     stance_quote: float = 1.0
+    # The learned model (docs/analysis.md, "The learned model"). A mention's reading is
+    # P(positive) - P(negative), weighed like the strongest lexical link (a verb frame,
+    # 1.0): one per mention, where the lexicon gives a mention zero to several words.
+    # Chosen by hand, not fitted (no dev set of actor-level labels exists); checked on the
+    # seed article's gold (docs/quality.md).
+    model: float = 1.0
+    # A pronoun's own token vectors say little of whom it stands for (model card), and a
+    # nationality adjective ("le gouvernement français") is no target the model was
+    # trained on (NewsMTSC targets are names and noun phrases).
+    model_pronoun: float = 0.5
+    model_demonym: float = 0.5
+    # The model's reading of Y inside a clause X acts in or a quote X said: evidence of
+    # X's stance, weaker than a verb frame, which names the relation itself.
+    stance_model: float = 0.6
+    stance_model_quote: float = 0.8
 
 
 WEIGHTS = Weights()
@@ -104,6 +126,9 @@ class Contribution:
     kind: Kind
     hedge: float = 1.0
     reported: bool = False  # inside reported speech: counts ``WEIGHTS.reported`` as much
+    # The learned model's evidence: the mention it read and its probabilities.
+    span: tuple[int, int] | None = None
+    probabilities: Probabilities | None = None
 
     @property
     def unreported(self) -> float:
@@ -144,6 +169,15 @@ class Summary:
     magnitude: float
     confidence: float
     evidence: list[tuple[int, list[Contribution]]]
+    source: str = "lexicon"
+
+
+def source_of(contributions: Sequence[Contribution]) -> str:
+    """Where a label came from: ``model``, ``lexicon`` or ``model+lexicon`` (lexicon also
+    when there is no evidence at all: nothing the lexicon knows was found)."""
+    model = any(c.kind in FROM_MODEL for c in contributions)
+    lexicon = any(c.kind not in FROM_MODEL for c in contributions)
+    return "model+lexicon" if model and lexicon else "model" if model else "lexicon"
 
 
 def _label(score: float, magnitude: float, positive: float, negative: float) -> str:
@@ -172,6 +206,7 @@ def summarise(contributions: Sequence[Contribution], max_evidence: int = 8) -> S
         round(magnitude, 3),
         round(confidence, 3),
         by_sentence(contributions, max_evidence),
+        source_of(contributions),
     )
 
 
@@ -196,6 +231,6 @@ class TargetModel(Protocol):
 
     def score(
         self, items: Sequence[tuple[str, Sequence[tuple[int, int]]]]
-    ) -> list[list[tuple[float, float, float]]]:
+    ) -> list[list[Probabilities]]:
         """Class probabilities per target, per sentence."""
         ...

@@ -43,7 +43,8 @@ class Scorer:
         self.blocked = blocked  # heads of mentions: their modifiers belong to them
         self.reported = reported  # character spans of quoted or reported content
 
-    def _in_reported(self, start: int) -> bool:
+    def in_reported(self, start: int) -> bool:
+        """Whether a character offset lies in quoted or reported content."""
         return any(a <= start < b for a, b in self.reported)
 
     def _word(self, i: int, link: Link, span: Span) -> Contribution | None:
@@ -129,7 +130,7 @@ class Scorer:
         for k in self.tree.reason_clauses(head):  # "Google, pour avoir trompé": its act
             out += self._as_subject(head, k, span)
         found = [c for c in out if c is not None]
-        if self._in_reported(mention.start):
+        if self.in_reported(mention.start):
             for c in found:
                 c.reported = True
         sentiment = self._sentence_sentiment(mention.sentence)

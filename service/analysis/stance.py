@@ -13,12 +13,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from service.analysis.evidence import WEIGHTS as W
-from service.analysis.evidence import Contribution, Kind, by_sentence, linked
+from service.analysis.evidence import Contribution, Kind, by_sentence, linked, source_of
 from service.analysis.mentions import Mention
+from service.analysis.model_evidence import ModelReadings
 from service.analysis.quotes import Quote
 from service.analysis.scorer import Scorer
 from service.analysis.sentiment import polarity
-from service.analysis.syntax import AGENT, OWNER, PATIENT, RECIPIENT, Tree, base
+from service.analysis.syntax import AGENT, OWNER, PATIENT, RECIPIENT, SUBJECTS, Tree, base
 
 _SIGN = {"support": 1.0, "oppose": -1.0}
 _THROUGH = ("nmod", "amod", "conj", "appos", "flat", "compound", "obj")
@@ -28,6 +29,10 @@ _DAMPING = 0.5  # added to the magnitude: one piece of evidence is no certain st
 _TOLD_TO_STOP_BELOW = -0.2  # what a directive says to stop must be this bad to oppose
 _EVENT_NOUN_AT_LEAST = 0.3  # |valence| of an owned event noun that makes it a stance
 _QUOTE_AT_LEAST = 0.1  # |portrayal| of a named actor in a quote that makes it a stance
+# |P(positive) - P(negative)| of the model toward a participant that makes it a stance: a
+# reading closer to neutral is no evidence of a relation.
+_MODEL_AT_LEAST = 0.2
+_CLAUSE_LINKS = ("conj", "parataxis")  # a predicate attached so starts a clause of its own
 
 
 @dataclass(slots=True)
@@ -41,16 +46,26 @@ class Participant:
 class StanceFinder:
     """Collects stance contributions between participants of one document."""
 
-    def __init__(self, tree: Tree, scorer: Scorer, participants: list[Participant]) -> None:
+    def __init__(
+        self,
+        tree: Tree,
+        scorer: Scorer,
+        participants: list[Participant],
+        readings: ModelReadings | None = None,
+    ) -> None:
         self.tree = tree
         self.kb = tree.kb
         self.scorer = scorer
+        self.readings = readings  # the learned model's, when it serves
         self.ids_at: dict[int, set[str]] = {}
+        self.mentions_at: dict[int, list[tuple[str, Mention]]] = {}
         for p in participants:
             for m in p.mentions:
                 if m.head is not None:
                     self.ids_at.setdefault(m.head, set()).add(p.id)
+                    self.mentions_at.setdefault(m.head, []).append((p.id, m))
         self.found: dict[tuple[str, str], list[Contribution]] = {}
+        self._read: set[tuple[str, str, int]] = set()  # (source, target, mention start)
 
     def _ids_under(self, node: int, depth: int = 3) -> set[str]:
         ids = set(self.ids_at.get(node, ()))
@@ -98,6 +113,7 @@ class StanceFinder:
                     continue  # "pourrait être envahie": the subject undergoes
                 self._frame(source, q, passive, role.predicate)
                 self._directive(source, q)
+                self._model_in_clause(source, q)
         elif role.kind == OWNER:
             self._event_noun(source, role.predicate)
             if tree.tokens[role.predicate].upos == "NOUN":
@@ -200,16 +216,68 @@ class StanceFinder:
             if tree.case_of(k) in preps:
                 self._add(source, self._ids_under(k), contribution)
 
+    def _clause(self, q: int) -> list[int]:
+        """The tokens of the clause of predicate ``q``, without the clauses under it that
+        have a subject of their own or are coordinated predicates."""
+        tree = self.tree
+        stop = frozenset(
+            k
+            for k in tree.subtree(q)
+            if k != q
+            and (
+                bool(tree.children(k, *SUBJECTS))
+                or (
+                    base(tree.tokens[k].deprel) in _CLAUSE_LINKS
+                    and tree.tokens[k].upos in ("VERB", "AUX")
+                )
+            )
+        )
+        return tree.subtree(q, stop)
+
+    def _model_in_clause(self, source: str, q: int) -> None:
+        """The model's reading of each participant inside a clause the source is the agent
+        of ("la France a accusé la Norvège de..."): evidence of the source's stance."""
+        if self.readings is None or self.tree.lemma(q) in self.kb.speech_verbs:
+            return  # what a speaker says is its quote (from_quote)
+        for i in self._clause(q):
+            for target, mention in self.mentions_at.get(i, ()):
+                self._model_reading(source, target, mention, q, Kind.MODEL_IN_ITS_CLAUSE)
+
+    def _model_reading(
+        self, source: str, target: str, mention: Mention, anchor: int, kind: Kind
+    ) -> None:
+        """One model reading of ``target``'s mention as ``source``'s stance, once each."""
+        seen = (source, target, mention.start)
+        if self.readings is None or target == source or seen in self._read:
+            return
+        self._read.add(seen)
+        probs = self.readings.by_span.get((mention.start, mention.end))
+        if probs is None or abs(probs[2] - probs[0]) < _MODEL_AT_LEAST:
+            return
+        quoted = kind is Kind.MODEL_IN_WHAT_IT_SAID
+        contribution = Contribution(
+            token=anchor,
+            sentence=mention.sentence,
+            value=probs[2] - probs[0],
+            weight=W.stance_model_quote if quoted else W.stance_model,
+            kind=kind,
+            span=(mention.start, mention.end),
+            probabilities=probs,
+        )
+        self._add(source, [target], contribution)
+
     def from_quote(self, source: str, quote: Quote, mentions: list[tuple[str, Mention]]) -> None:
-        """A speaker stands toward the actors its quote names as the quote portrays them."""
+        """A speaker stands toward the actors its quote names as the quote portrays them
+        (the lexicon's portrayal, and the model's reading of the named mention)."""
         for target, mention in mentions:
             if not quote.start <= mention.start < quote.end:
                 continue
+            anchor = quote.verb if quote.verb is not None else mention.head or 0
+            self._model_reading(source, target, mention, anchor, Kind.MODEL_IN_WHAT_IT_SAID)
             # The quote is the speaker's own word: its portrayal counts in full.
             value = sum(c.unreported for c in linked(self.scorer.mention(mention)))
             if abs(value) < _QUOTE_AT_LEAST:
                 continue
-            anchor = quote.verb if quote.verb is not None else mention.head or 0
             contribution = Contribution(
                 token=anchor,
                 sentence=mention.sentence,
@@ -228,6 +296,7 @@ class Stance:
     label: str
     score: float
     evidence: list[tuple[int, list[Contribution]]]
+    source: str = "lexicon"
 
 
 def summarise_stances(
@@ -245,5 +314,5 @@ def summarise_stances(
         label = (
             "support" if score > LABEL_ABOVE else "oppose" if score < -LABEL_ABOVE else "neutral"
         )
-        out.append(Stance(target, label, round(score, 3), by_sentence(items, 5)))
+        out.append(Stance(target, label, round(score, 3), by_sentence(items, 5), source_of(items)))
     return sorted(out, key=lambda s: (-abs(s.score), s.target))

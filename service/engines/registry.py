@@ -6,6 +6,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from service.config import Settings
 from service.engines.base import Engine, EngineLoadError, UnsupportedLanguageError
@@ -16,6 +17,10 @@ from service.engines.catalog import (
     stanza_available,
     stanza_install_hint,
 )
+from service.engines.target_model import PolarityStatus, load_target_model
+
+if TYPE_CHECKING:
+    from service.engines.polarity import PolarityScorer
 
 logger = logging.getLogger(__name__)
 
@@ -54,11 +59,19 @@ class EngineRegistry:
         self._engines: dict[str, Engine] = {}
         self._status = {lang: LanguageStatus(lang) for lang in settings.languages}
         self._done = threading.Event()
+        # The learned target-polarity model (service/engines/target_model.py): one per
+        # process, shared by every language; None when it does not serve.
+        self.polarity: PolarityScorer | None = None
+        self.polarity_status = PolarityStatus("loading")
+        self._failure: Exception | None = None
         self._started = False
         self._start_lock = threading.Lock()
 
     def start(self, background: bool = True) -> None:
-        """Load every configured language once, in a thread unless ``background`` is False."""
+        """Load every configured language and the polarity model once, in a thread unless
+        ``background`` is False. In the foreground, a polarity model that is to load and
+        cannot raises :class:`~service.engines.target_model.PolarityUnavailableError`
+        (in the background it leaves the registry unready, with the reason)."""
         with self._start_lock:
             if self._started:
                 return
@@ -67,11 +80,18 @@ class EngineRegistry:
             threading.Thread(target=self._load_all, name="model-loader", daemon=True).start()
         else:
             self._load_all()
+            if self._failure is not None:
+                raise self._failure
 
     def _load_all(self) -> None:
         try:
             for language in self._settings.languages:
                 self._load(language)
+            self.polarity, self.polarity_status = load_target_model(self._settings)
+        except EngineLoadError as exc:
+            self._failure = exc
+            self.polarity_status = PolarityStatus("failed", detail=str(exc))
+            logger.error("%s", exc)
         finally:
             self._done.set()
 
@@ -120,7 +140,11 @@ class EngineRegistry:
 
     def ready(self) -> bool:
         """True once every configured language has a loaded engine."""
-        return self._done.is_set() and all(s.state == "ready" for s in self._status.values())
+        return (
+            self._done.is_set()
+            and self._failure is None
+            and all(s.state == "ready" for s in self._status.values())
+        )
 
     def served(self) -> frozenset[str]:
         """Languages with a loaded engine."""

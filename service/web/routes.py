@@ -105,4 +105,7 @@ def languages() -> Response:
         }
         for s in services().registry.statuses()
     ]
-    return Response(orjson.dumps({"languages": body}), mimetype="application/json")
+    polarity = services().registry.polarity_status.as_dict()
+    return Response(
+        orjson.dumps({"languages": body, "polarity": polarity}), mimetype="application/json"
+    )

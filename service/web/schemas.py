@@ -16,7 +16,7 @@ from marshmallow import (
     validates_schema,
 )
 
-from service.analysis import DEFAULT_SECTIONS, SCOPES, SECTIONS
+from service.analysis import DEFAULT_SECTIONS, SCOPES, SECTIONS, SENTIMENT_SOURCES
 from service.enrichment import EnrichRequest
 
 # C0 controls other than tab and line breaks: binary garbage, never article text.
@@ -113,6 +113,7 @@ class OptionsSchema(BoundedSchema):
     )
     targets = fields.List(TargetField(), validate=validate.Length(min=1))
     scope = fields.String(validate=validate.OneOf(SCOPES))
+    sentiment = fields.String(validate=validate.OneOf(SENTIMENT_SOURCES))
 
 
 class EnrichSchema(BoundedSchema):
@@ -155,6 +156,7 @@ class EnrichSchema(BoundedSchema):
             include=tuple(dict.fromkeys(options.get("include", DEFAULT_SECTIONS))),
             targets=tuple(options.get("targets", ())),
             scope=options.get("scope", "syntax"),
+            sentiment=options.get("sentiment"),
         )
 
 

@@ -1,0 +1,85 @@
+"""The learned model's evidence: its polarity toward every mention of a document, scored in
+one batched call, turned into :attr:`~service.analysis.evidence.Kind.MODEL` contributions.
+
+Only sentences that hold a mention (of an actor or a client's target) are sent, each once
+with all its mentions' spans; the model is reached through
+:class:`~service.analysis.evidence.TargetModel` only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from service.analysis.evidence import WEIGHTS as W
+from service.analysis.evidence import Contribution, Kind, Probabilities, TargetModel
+from service.analysis.mentions import Mention
+from service.analysis.syntax import Tree
+
+Span = tuple[int, int]
+
+# How much one mention's model reading counts, by mention kind (``WEIGHTS``, evidence.py).
+_KIND_WEIGHT = {
+    "pronoun": W.model_pronoun,
+    "demonym": W.model_demonym,
+}
+
+
+class ModelReadings:
+    """The model's (negative, neutral, positive) per mention span of one document."""
+
+    def __init__(self, tree: Tree, by_span: dict[Span, Probabilities]) -> None:
+        self.tree = tree
+        self.by_span = by_span
+
+    def value(self, mention: Mention) -> float | None:
+        """P(positive) - P(negative) toward the mention; None if it was not scored."""
+        probs = self.by_span.get((mention.start, mention.end))
+        return None if probs is None else probs[2] - probs[0]
+
+    def contribution(self, mention: Mention, reported: bool) -> Contribution | None:
+        """The model's reading of one mention as evidence about its actor or target."""
+        probs = self.by_span.get((mention.start, mention.end))
+        if probs is None:
+            return None
+        token = mention.head if mention.head is not None else self._first_token(mention)
+        return Contribution(
+            token=token,
+            sentence=mention.sentence,
+            value=probs[2] - probs[0],
+            weight=W.model * _KIND_WEIGHT.get(mention.kind, 1.0),
+            kind=Kind.MODEL,
+            reported=reported,
+            span=(mention.start, mention.end),
+            probabilities=probs,
+        )
+
+    def _first_token(self, mention: Mention) -> int:
+        inside = self.tree.tokens_in(mention.start, mention.end)
+        return inside[0] if inside else self.tree.doc.sentences[mention.sentence].token_start
+
+
+def read(tree: Tree, model: TargetModel, mentions: Iterable[Mention]) -> ModelReadings:
+    """Score every distinct mention span in ONE call of the model: per sentence holding
+    a mention, its text and the mentions' spans relative to it."""
+    doc = tree.doc
+    spans: dict[int, list[Span]] = {}
+    for m in mentions:
+        if not 0 <= m.sentence < len(doc.sentences):
+            continue
+        sentence = doc.sentences[m.sentence]
+        if sentence.start <= m.start < m.end <= sentence.end:
+            found = spans.setdefault(m.sentence, [])
+            if (m.start, m.end) not in found:
+                found.append((m.start, m.end))
+    order = sorted(spans)
+    items = []
+    for index in order:
+        sentence = doc.sentences[index]
+        relative = [(a - sentence.start, b - sentence.start) for a, b in spans[index]]
+        items.append((doc.span(sentence.start, sentence.end), relative))
+    by_span: dict[Span, Probabilities] = {}
+    if items:
+        for index, probs in zip(order, model.score(items), strict=True):
+            for span, p in zip(spans[index], probs, strict=True):
+                by_span[span] = (round(p[0], 3), round(p[1], 3), round(p[2], 3))
+    return ModelReadings(tree, by_span)
