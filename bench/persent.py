@@ -108,34 +108,42 @@ def choose_offsets(gold: list[int], probs: list[mq.Probabilities], scores: Any) 
 
 
 def run(
-    service: Enricher, scorer: Any | None, docs: list[dict[str, Any]], scores: Any
+    service: Enricher,
+    sources: list[tuple[str, dict[str, str]]],
+    scorer: Any | None,
+    docs: list[dict[str, Any]],
+    scores: Any,
 ) -> tuple[dict[str, Any], list[mq.Probabilities]]:
-    """Lexicon and (when ``scorer``) model figures on ``docs``, and the model's document
-    probabilities (mean over mentions) for tuning or for applying offsets.
+    """Figures on ``docs`` for each sentiment source the service answers with (``sources``,
+    the lexicon first) and, when ``scorer``, the model over the lexicon answer's mentions; and
+    those document probabilities (mean over mentions) for tuning or applying offsets.
 
     ``scores(gold, pred)`` is quality.py's scoring function.
     """
     gold = [d["label"] for d in docs]
-    began = time.perf_counter()
-    bodies = answers(service, docs)
-    lexicon = [SERVICE_LABEL[b["targets"][0]["sentiment"]["label"]] for b in bodies]
     out: dict[str, Any] = {
         "documents": len(docs),
         "gold": {str(k): gold.count(k) for k in (-1, 0, 1)},
-        "target_without_mentions": sum(not b["targets"][0]["mentions"] for b in bodies),
-        "mentions_per_document": round(
-            sum(len(b["targets"][0]["mentions"]) for b in bodies) / len(bodies), 1
-        ),
         "always neutral": scores(gold, [0] * len(gold)),
         "always positive": scores(gold, [1] * len(gold)),
-        "service, lexicon": scores(gold, lexicon)
-        | {"seconds": round(time.perf_counter() - began, 1)},
     }
+    bodies: list[dict] = []
+    for name, options in sources:
+        began = time.perf_counter()
+        answered = answers(service, docs, **options)
+        labels = [SERVICE_LABEL[b["targets"][0]["sentiment"]["label"]] for b in answered]
+        seconds = round(time.perf_counter() - began, 1)
+        out[f"service, {name}"] = scores(gold, labels) | {"seconds": seconds}
+        bodies = bodies or answered
+    out["target_without_mentions"] = sum(not b["targets"][0]["mentions"] for b in bodies)
+    out["mentions_per_document"] = round(
+        sum(len(b["targets"][0]["mentions"]) for b in bodies) / len(bodies), 1
+    )
     if scorer is None:
         return out, []
     began = time.perf_counter()
     probs = [mq.aggregate(p) for p in model_probabilities(scorer, docs, bodies)]
-    out["model, mean of mentions, no offsets"] = scores(gold, [mq.label(p) for p in probs]) | {
-        "seconds": round(time.perf_counter() - began, 1)
-    }
+    out["model (scorer, mean of mentions), no offsets"] = scores(
+        gold, [mq.label(p) for p in probs]
+    ) | {"seconds": round(time.perf_counter() - began, 1)}
     return out, probs

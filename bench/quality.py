@@ -39,12 +39,49 @@ FRENCH_SET = ROOT / "bench" / "data" / "fr_target_sentiment.jsonl"
 PERSENT = Path("eval/persent/fixed-test.jsonl")
 
 
-def enricher(languages: tuple[str, ...]) -> tuple[Enricher, EngineRegistry]:
-    """The production enrichment path with a throwaway cache, and its engines."""
+@dataclasses.dataclass(slots=True)
+class Setup:
+    """The service under evaluation, and the polarity model if one loaded.
+
+    ``wired``: the service itself serves the model (``options.sentiment``, the settings
+    ``POLARITY_*``); otherwise the model is scored beside it at the scorer's level only.
+    """
+
+    service: Enricher
+    registry: EngineRegistry
+    scorer: Any | None
+    why_not: str | None
+    wired: bool
+
+    def sources(self) -> list[tuple[str, dict[str, str]]]:
+        """(name, request options) of each sentiment source the service can answer with."""
+        if not self.wired:
+            return [("lexicon", {})]
+        runs = [("lexicon", {"sentiment": "lexicon"})]
+        return runs + ([("model", {"sentiment": "model"})] if self.scorer is not None else [])
+
+
+def setup(languages: tuple[str, ...], weights: Path, bf16: bool) -> Setup:
+    """The production enrichment path with a throwaway cache, its engines, and the model of
+    ``weights`` loaded the way the service loads it (when the service can)."""
     settings = dataclasses.replace(Settings.from_env(), languages=languages)
+    wired = "sentiment" in EnrichRequest.__dataclass_fields__ and hasattr(
+        settings, "polarity_weights"
+    )
+    if wired:
+        on = "on" if weights.is_file() else "off"
+        settings = dataclasses.replace(
+            settings, polarity_model=on, polarity_weights=weights, polarity_bf16=bf16
+        )
     registry = EngineRegistry(settings)
     registry.start(background=False)
-    return Enricher(settings, registry, MemoryCache(0, 1), LanguageDetector()), registry
+    service = Enricher(settings, registry, MemoryCache(0, 1), LanguageDetector())
+    if wired:
+        scorer = registry.polarity
+        why_not = None if scorer is not None else f"no weights file at {weights}"
+    else:
+        scorer, why_not = mq.load_scorer(weights, bf16)
+    return Setup(service, registry, scorer, why_not, wired)
 
 
 def macro_f1(gold: list[int], pred: list[int]) -> float:
@@ -66,13 +103,17 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
 
 
 def span_targets(
-    service: Enricher, rows: list[dict[str, Any]], language: str = "en"
+    run: Setup, rows: list[dict[str, Any]], language: str = "en"
 ) -> dict[str, dict[str, float]]:
     """Macro-F1 and accuracy of target sentiment on NewsMTSC-shaped rows (sentence, from,
-    to, polarity), each sent as a span target."""
+    to, polarity), each sent as a span target, per scope and sentiment source."""
     gold = [int(r["polarity"]) for r in rows]
     out = {"always neutral": _scores(gold, [0] * len(gold))}
-    for scope in ("sentence", "syntax"):
+    lexicon = dict(run.sources()[0][1])
+    variants = [("sentence lexicon (no syntax)", "sentence", lexicon)] + [
+        (f"service (syntax), {name}", "syntax", options) for name, options in run.sources()
+    ]
+    for name, scope, options in variants:
         pred = []
         began = time.perf_counter()
         for i in range(0, len(rows), 32):
@@ -83,15 +124,19 @@ def span_targets(
                     include=("sentiment",),
                     targets=({"start": r["from"], "end": r["to"]},),
                     scope=scope,
+                    **options,
                 )
                 for r in rows[i : i + 32]
             ]
-            for answer in service.enrich_many(batch):
+            for answer in run.service.enrich_many(batch):
                 assert isinstance(answer, Answer), answer
                 label = json.loads(answer.body)["targets"][0]["sentiment"]["label"]
                 pred.append(LABELS[label])
-        name = "sentence lexicon (no syntax)" if scope == "sentence" else "service (syntax)"
         out[name] = _scores(gold, pred) | {"seconds": round(time.perf_counter() - began, 1)}
+    if run.scorer is not None:
+        out["model (scorer alone)"], pred = model_spans(run.scorer, rows)
+        if any("tags" in r for r in rows):  # the French set: where the model goes wrong
+            out["model (scorer alone): accuracy by tag"] = by_tag(rows, pred)
     out["_rows"] = {"n": len(rows), **{str(k): v for k, v in Counter(gold).items()}}
     return out
 
@@ -107,14 +152,18 @@ def _match(actor: dict[str, Any], forms: list[str]) -> bool:
     return bool(names & folded)
 
 
-def seed(service: Enricher, gold_path: Path) -> dict[str, dict[str, Any]]:
+def seed(run: Setup, gold_path: Path) -> dict[str, dict[str, Any]]:
     """Actors, grouping, sentiment and stance against the seed article's gold reading."""
     gold = json.loads(gold_path.read_text(encoding="utf-8"))
     text = (gold_path.parent / gold["text"]).read_text(encoding="utf-8")
     out = {}
-    for scope in ("sentence", "syntax"):
-        answer = service.enrich(EnrichRequest(text, gold["language"], scope=scope))
-        out[scope] = _seed_scores(gold, json.loads(answer.body))
+    variants = [("sentence", "sentence", run.sources()[0][1])] + [
+        ("syntax" if name == "lexicon" else f"syntax, {name}", "syntax", options)
+        for name, options in run.sources()
+    ]
+    for name, scope, options in variants:
+        request = EnrichRequest(text, gold["language"], scope=scope, **options)
+        out[name] = _seed_scores(gold, json.loads(run.service.enrich(request).body))
     out["always neutral"] = _seed_scores(gold, None)
     return out
 
@@ -188,32 +237,22 @@ def model_spans(scorer: Any, rows: list[dict[str, Any]]) -> tuple[dict[str, Any]
     return _scores(gold, pred) | {"cpu_s": cpu}, pred
 
 
-def french_set(service: Enricher, scorer: Any | None, path: Path) -> dict[str, Any]:
-    """The French target-sentiment set: lexicon through the service, model zero-shot."""
-    rows = read_jsonl(path)
-    out: dict[str, Any] = span_targets(service, rows, "fr")
-    if scorer is not None:
-        out["model (scorer), zero-shot"], pred = model_spans(scorer, rows)
-        out["model_accuracy_by_tag"] = by_tag(rows, pred)
-    return out
-
-
-def persent_figures(service: Enricher, scorer: Any | None, args: argparse.Namespace) -> dict:
+def persent_figures(run: Setup, args: argparse.Namespace) -> dict:
     """PerSenT fixed-test (the project's dev set), with offsets chosen on PerSenT's dev split
     when its file is there."""
     docs = persent.sample(persent.read_fixed(args.shared / PERSENT), args.persent_docs)
-    out, probs = persent.run(service, scorer, docs, _scores)
+    out, probs = persent.run(run.service, run.sources(), run.scorer, docs, _scores)
     out["file"] = str(args.shared / PERSENT)
-    if scorer is None:
+    if run.scorer is None:
         return out
     if not args.persent_tune.is_file():
         out["offsets"] = f"not chosen: no PerSenT dev split at {args.persent_tune}"
         return out
     tune = persent.sample(persent.read_dev_csv(args.persent_tune), args.persent_tune_docs)
-    tuned, tune_probs = persent.run(service, scorer, tune, _scores)
+    tuned, tune_probs = persent.run(run.service, run.sources()[:1], run.scorer, tune, _scores)
     offsets = persent.choose_offsets([d["label"] for d in tune], tune_probs, _scores)
     gold = [d["label"] for d in docs]
-    out["model, mean of mentions, offsets chosen on PerSenT dev"] = _scores(
+    out["model (scorer, mean of mentions), offsets chosen on PerSenT dev"] = _scores(
         gold, [mq.label(p, offsets) for p in probs]
     ) | {"offsets": offsets}
     out["tuning_split"] = {
@@ -238,7 +277,12 @@ def parse_args() -> argparse.Namespace:
         help="polarity weights (default: the committed file); the model figures are skipped, "
         "saying why, when it is missing",
     )
-    parser.add_argument("--bf16", action="store_true", help="score the model in bf16")
+    parser.add_argument(
+        "--bf16",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="bf16 matmuls in the model (default on, as the service's POLARITY_BF16)",
+    )
     parser.add_argument(
         "--persent-docs",
         type=int,
@@ -265,30 +309,36 @@ def parse_args() -> argparse.Namespace:
 def main() -> int:
     """Print every figure as JSON, with the machine it ran on."""
     args = parse_args()
-    service, registry = enricher(("fr", "en"))
-    scorer, why_not = mq.load_scorer(args.weights, args.bf16)
-    if scorer is None:
-        print(f"note: model figures skipped: {why_not}", file=sys.stderr)
+    run = setup(("fr", "en"), args.weights, args.bf16)
+    if run.scorer is None:
+        print(f"note: model figures skipped: {run.why_not}", file=sys.stderr)
+    elif not run.wired:
+        print(
+            "note: this service does not serve the model; scorer-level figures only",
+            file=sys.stderr,
+        )
     report: dict[str, Any] = {
         "machine": machine(),
-        "engines": {s.language: s.models.get("ner") for s in registry.statuses()},
-        "model": {"identity": scorer.identity, "weights": str(args.weights)}
-        if scorer is not None
-        else {"skipped": why_not},
+        "engines": {s.language: s.models.get("ner") for s in run.registry.statuses()},
+        "model": {
+            "identity": run.scorer.identity,
+            "weights": str(args.weights),
+            "through_the_service": run.wired,
+        }
+        if run.scorer is not None
+        else {"skipped": run.why_not},
     }
     if "newsmtsc" in args.only:
         rows = read_jsonl(args.shared / "eval/newsmtsc" / f"rw-{args.split}.jsonl")
-        report["newsmtsc"] = span_targets(service, rows)
-        if scorer is not None:
-            report["newsmtsc"]["model (scorer)"] = model_spans(scorer, rows)[0]
+        report["newsmtsc"] = span_targets(run, rows)
     if "french" in args.only:
-        report["french_set"] = french_set(service, scorer, FRENCH_SET)
+        report["french_set"] = span_targets(run, read_jsonl(FRENCH_SET), "fr")
     if "persent" in args.only:
-        report["persent"] = persent_figures(service, scorer, args)
+        report["persent"] = persent_figures(run, args)
     if "seed" in args.only:
-        report["seed"] = seed(service, args.shared / "eval/seed-gold.json")
+        report["seed"] = seed(run, args.shared / "eval/seed-gold.json")
     if "ner" in args.only:
-        report["public_ner"] = public_ner(service)
+        report["public_ner"] = public_ner(run.service)
     print(json.dumps(report, ensure_ascii=False, indent=2))
     return 0
 
