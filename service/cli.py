@@ -55,7 +55,7 @@ def _read(name: str) -> str:
 def _enrich(settings: Settings, args: argparse.Namespace) -> int:
     """Print the JSON answer for one text file, without a server."""
     from service.cache import MemoryCache
-    from service.engines import EngineRegistry, UnsupportedLanguageError
+    from service.engines import EngineLoadError, EngineRegistry, UnsupportedLanguageError
     from service.enrichment import Enricher, EnrichRequest, TextTooLongError
     from service.language import LanguageDetector
 
@@ -68,7 +68,10 @@ def _enrich(settings: Settings, args: argparse.Namespace) -> int:
     # Load only the language this text needs.
     settings = dataclasses.replace(settings, languages=(language,))
     registry = EngineRegistry(settings)
-    registry.start(background=False)
+    try:
+        registry.start(background=False)
+    except EngineLoadError as exc:  # the polarity model was to load and could not
+        raise CliError(str(exc)) from exc
     enricher = Enricher(settings, registry, MemoryCache(0, 1), detector)
     include = args.include or DEFAULT_SECTIONS
     try:

@@ -16,6 +16,11 @@ def test_defaults():
     assert settings.redis_url is None
     assert settings.max_text_chars == 200_000 and settings.max_batch_documents == 32
     assert settings.preload_models is True and settings.worker_max_documents == 2000
+    assert settings.polarity_model == "auto" and settings.polarity_bf16 is True
+    assert settings.polarity_weights == (
+        Path(__file__).resolve().parents[1]
+        / "service/engines/polarity/weights/polarity.safetensors"
+    )
 
 
 def test_environment_overrides():
@@ -29,6 +34,9 @@ def test_environment_overrides():
             "MAX_BATCH_DOCUMENTS": "8",
             "PRELOAD_MODELS": "False",
             "WORKER_MAX_DOCUMENTS": "0",
+            "POLARITY_MODEL": " OFF ",
+            "POLARITY_WEIGHTS": "/models/polarity.safetensors",
+            "POLARITY_BF16": "no",
         }
     )
     assert settings.port == 9000 and settings.engine == "stanza"
@@ -37,6 +45,8 @@ def test_environment_overrides():
     assert settings.stanza_resources_dir == Path("/models/stanza")
     assert settings.max_batch_documents == 8
     assert settings.preload_models is False and settings.worker_max_documents == 0
+    assert settings.polarity_model == "off" and settings.polarity_bf16 is False
+    assert settings.polarity_weights == Path("/models/polarity.safetensors")
 
 
 @pytest.mark.parametrize(
@@ -48,6 +58,8 @@ def test_environment_overrides():
         ("REDIS_TIMEOUT_SECONDS", "-1"),
         ("PRELOAD_MODELS", "sometimes"),
         ("WORKER_MAX_DOCUMENTS", "-5"),
+        ("POLARITY_MODEL", "maybe"),
+        ("POLARITY_BF16", "half"),
     ],
 )
 def test_bad_values_are_refused_with_the_variable_name(name, value):

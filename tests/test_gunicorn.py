@@ -322,3 +322,52 @@ def test_graceful_shutdown_finishes_in_flight_requests(gunicorn, article_fr):
         response = pending.result()
     assert response.status_code == 200
     assert gunicorn.proc.wait(timeout=40) == 0
+
+
+def test_workers_forked_from_a_master_holding_the_polarity_model_answer_with_it(
+    tmp_path_factory,
+):
+    # The master loads the polarity model (torch) with the engines, then forks two workers
+    # that run it with two torch threads each.
+    from tests.test_polarity_model import TRAINED
+    from tests.test_polarity_wiring import untrained_weights_file
+
+    weights = TRAINED
+    if not weights.is_file():
+        weights = untrained_weights_file(tmp_path_factory.mktemp("w") / "u.safetensors", 0)
+    env = {
+        "TORCH_THREADS": "2",
+        "SERVICE_LANGUAGES": "en",
+        "POLARITY_MODEL": "on",
+        "POLARITY_WEIGHTS": str(weights),
+    }
+    with _serve(tmp_path_factory, **env) as server:
+        loads = [
+            entry["pid"]
+            for entry in _log_entries(server.log, "service.engines.target_model")
+            if entry.get("message", "").startswith("loaded polarity model")
+        ]
+        assert loads == [server.proc.pid]
+
+        def call(i: int) -> tuple[str, dict]:
+            rid = f"polarity-fork-{os.getpid()}-{i}"
+            reply = requests.post(
+                f"{server.base}/v1/enrich",
+                json={"text": f"Canada praised Mexico on day {i + 1}.", "language": "en"},
+                headers={"X-Request-ID": rid},
+                timeout=60,
+            )
+            return rid, check(reply, "/v1/enrich")
+
+        answers: dict[str, dict] = {}
+        pids: set[int] = set()
+        with ThreadPoolExecutor(8) as pool:
+            for first in range(0, 40, 8):  # until both workers have run the model
+                answers.update(pool.map(call, range(first, first + 8)))
+                time.sleep(0.5)
+                pids = set(_access_pids(server.log, set(answers)).values())
+                if len(pids) == 2:
+                    break
+        assert len(pids) == 2
+        assert all("polarity" in b["engine"]["models"] for b in answers.values())
+        assert all(b["timings"]["model_ms"] > 0 for b in answers.values())

@@ -95,15 +95,17 @@ class Weights:
     # Judging someone's act (condemning Iran's attack) is nearly as direct as judging them.
     stance_its_act: float = 0.9
     stance_quote: float = 1.0
-    # The learned model (docs/analysis.md, "The learned model"). A mention's reading is
-    # P(positive) - P(negative), weighed like the strongest lexical link (a verb frame,
-    # 1.0): one per mention, where the lexicon gives a mention zero to several words.
-    # Chosen by hand, not fitted (no dev set of actor-level labels exists); checked on the
-    # seed article's gold (docs/quality.md).
-    model: float = 1.0
-    # A pronoun's own token vectors say little of whom it stands for (model card), and a
-    # nationality adjective ("le gouvernement français") is no target the model was
-    # trained on (NewsMTSC targets are names and noun phrases).
+    # The learned model (docs/analysis.md, "The learned model"): the mean of its readings
+    # of an actor's mentions (P(positive) - P(negative) of their mean probabilities, none
+    # when neutral is likeliest) counts this much. Chosen on NewsMTSC dev, as the issue
+    # says (one target per row, the lexicon's evidence as it is beside it: macro-F1 rises
+    # from 1 to 3 and is flat beyond, with three weights files; docs/quality.md), and
+    # checked on the seed article's gold (in-sample).
+    model: float = 3.0
+    # Each mention's share of that mean, by kind. A pronoun's own token vectors say little
+    # of whom it stands for (model card), and a nationality adjective ("les forces
+    # ukrainiennes") is no target the model was trained on (NewsMTSC targets are names
+    # and noun phrases): half a name's share, by hand.
     model_pronoun: float = 0.5
     model_demonym: float = 0.5
     # The model's reading of Y inside a clause X acts in or a quote X said: evidence of
@@ -188,12 +190,40 @@ def _label(score: float, magnitude: float, positive: float, negative: float) -> 
     return "positive" if score > 0 else "negative"
 
 
+def model_push(readings: Sequence[Contribution]) -> float:
+    """The learned model's readings of one actor's (or target's) mentions as one push: the
+    mean of their probabilities, each weighed by its mention's share (kind, reported
+    speech); P(positive) - P(negative) of that mean, or nothing when neutral is the mean's
+    likeliest class; times ``WEIGHTS.model``. One mean, not a sum: an actor named twenty
+    times is no surer than one named twice, and readings that go both ways weakly are
+    the model's neutral, not a "mixed" portrayal."""
+    shares = [
+        (c.weight * (WEIGHTS.reported if c.reported else 1.0), c.probabilities)
+        for c in readings
+        if c.probabilities is not None
+    ]
+    total = sum(share for share, _ in shares)
+    if not total:
+        return 0.0
+    negative, neutral, positive = (
+        sum(share * probs[k] for share, probs in shares) / total for k in range(3)
+    )
+    if neutral >= max(negative, positive):
+        return 0.0
+    return WEIGHTS.model * (positive - negative)
+
+
 def summarise(contributions: Sequence[Contribution], max_evidence: int = 8) -> Summary:
-    """Label, score, magnitude, confidence and evidence from contributions."""
-    total = sum(c.signed for c in contributions)
-    magnitude = sum(abs(c.signed) for c in contributions)
-    positive = sum(c.signed for c in contributions if c.signed > 0)
-    negative = -sum(c.signed for c in contributions if c.signed < 0)
+    """Label, score, magnitude, confidence and evidence from contributions; the learned
+    model's readings of mentions count together, as :func:`model_push`."""
+    readings = [c for c in contributions if c.kind is Kind.MODEL]
+    pushes = [c.signed for c in contributions if c.kind is not Kind.MODEL]
+    if readings:
+        pushes.append(model_push(readings))
+    total = sum(pushes)
+    magnitude = sum(abs(p) for p in pushes)
+    positive = sum(p for p in pushes if p > 0)
+    negative = -sum(p for p in pushes if p < 0)
     score = total / (magnitude + 1.0) if magnitude else 0.0
     hedge = min((c.hedge for c in contributions), default=1.0)
     agreement = abs(total) / magnitude if magnitude else 0.0

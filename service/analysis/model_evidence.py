@@ -46,7 +46,7 @@ class ModelReadings:
             token=token,
             sentence=mention.sentence,
             value=probs[2] - probs[0],
-            weight=W.model * _KIND_WEIGHT.get(mention.kind, 1.0),
+            weight=_KIND_WEIGHT.get(mention.kind, 1.0),  # its share of the model's mean
             kind=Kind.MODEL,
             reported=reported,
             span=(mention.start, mention.end),
@@ -58,25 +58,41 @@ class ModelReadings:
         return inside[0] if inside else self.tree.doc.sentences[mention.sentence].token_start
 
 
+def _segments(tree: Tree, mentions: list[Mention]) -> list[int]:
+    """The first sentence of the stretch each sentence belongs to: a sentence stands alone
+    unless a mention runs across its end (an engine split "Le Royaume-| Uni, qui..."), which
+    joins it to the next."""
+    sentences = tree.doc.sentences
+    joined: set[int] = set()
+    for m in mentions:
+        i = m.sentence
+        while i + 1 < len(sentences) and sentences[i].end < m.end:
+            joined.add(i)
+            i += 1
+    first = list(range(len(sentences)))
+    for i in sorted(joined):
+        first[i + 1] = first[i]
+    return first
+
+
 def read(tree: Tree, model: TargetModel, mentions: Iterable[Mention]) -> ModelReadings:
     """Score every distinct mention span in ONE call of the model: per sentence holding
     a mention, its text and the mentions' spans relative to it."""
     doc = tree.doc
+    wanted = [m for m in mentions if 0 <= m.sentence < len(doc.sentences) and m.start < m.end]
+    first = _segments(tree, wanted)
     spans: dict[int, list[Span]] = {}
-    for m in mentions:
-        if not 0 <= m.sentence < len(doc.sentences):
-            continue
-        sentence = doc.sentences[m.sentence]
-        if sentence.start <= m.start < m.end <= sentence.end:
-            found = spans.setdefault(m.sentence, [])
-            if (m.start, m.end) not in found:
-                found.append((m.start, m.end))
+    for m in wanted:
+        found = spans.setdefault(first[m.sentence], [])
+        if (m.start, m.end) not in found:
+            found.append((m.start, m.end))
+    last = {f: i for i, f in enumerate(first)}  # a stretch's last sentence
     order = sorted(spans)
     items = []
     for index in order:
-        sentence = doc.sentences[index]
-        relative = [(a - sentence.start, b - sentence.start) for a, b in spans[index]]
-        items.append((doc.span(sentence.start, sentence.end), relative))
+        start, end = doc.sentences[index].start, doc.sentences[last[index]].end
+        relative = [(a - start, b - start) for a, b in spans[index]]
+        items.append((doc.span(start, end), relative))
     by_span: dict[Span, Probabilities] = {}
     if items:
         for index, probs in zip(order, model.score(items), strict=True):

@@ -29,10 +29,11 @@ _DAMPING = 0.5  # added to the magnitude: one piece of evidence is no certain st
 _TOLD_TO_STOP_BELOW = -0.2  # what a directive says to stop must be this bad to oppose
 _EVENT_NOUN_AT_LEAST = 0.3  # |valence| of an owned event noun that makes it a stance
 _QUOTE_AT_LEAST = 0.1  # |portrayal| of a named actor in a quote that makes it a stance
-# |P(positive) - P(negative)| of the model toward a participant that makes it a stance: a
-# reading closer to neutral is no evidence of a relation.
-_MODEL_AT_LEAST = 0.2
 _CLAUSE_LINKS = ("conj", "parataxis")  # a predicate attached so starts a clause of its own
+# Mentions whose model reading is no reading of the participant: a nationality adjective
+# is read as what it qualifies ("les troupes américaines", "l'occupation russe"), and a
+# pronoun's own vectors say little of whom it stands for (docs/model.md).
+_NOT_READ_FOR_STANCE = frozenset({"demonym", "pronoun"})
 
 
 @dataclass(slots=True)
@@ -248,12 +249,17 @@ class StanceFinder:
     ) -> None:
         """One model reading of ``target``'s mention as ``source``'s stance, once each."""
         seen = (source, target, mention.start)
-        if self.readings is None or target == source or seen in self._read:
+        if (
+            self.readings is None
+            or target == source
+            or seen in self._read
+            or mention.kind in _NOT_READ_FOR_STANCE
+        ):
             return
         self._read.add(seen)
         probs = self.readings.by_span.get((mention.start, mention.end))
-        if probs is None or abs(probs[2] - probs[0]) < _MODEL_AT_LEAST:
-            return
+        if probs is None or probs[1] >= max(probs[0], probs[2]):
+            return  # a reading where neutral is likeliest is no evidence of a relation
         quoted = kind is Kind.MODEL_IN_WHAT_IT_SAID
         contribution = Contribution(
             token=anchor,

@@ -85,12 +85,16 @@ class EngineRegistry:
 
     def _load_all(self) -> None:
         try:
+            # First: no language serves (and no answer is cached) before it is known
+            # whether answers come with the model.
+            self.polarity, self.polarity_status = load_target_model(self._settings)
             for language in self._settings.languages:
                 self._load(language)
-            self.polarity, self.polarity_status = load_target_model(self._settings)
         except EngineLoadError as exc:
             self._failure = exc
             self.polarity_status = PolarityStatus("failed", detail=str(exc))
+            for status in self._status.values():  # none loads without the model it needs
+                status.state, status.detail = "failed", str(exc)
             logger.error("%s", exc)
         finally:
             self._done.set()
