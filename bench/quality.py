@@ -1,13 +1,20 @@
-"""Quality figures: NewsMTSC target sentiment, the seed article's gold reading and entity
-F1 on public NER data (bench/ner_eval.py).
+"""Quality figures: target sentiment (NewsMTSC, the French set, PerSenT), the seed article's
+gold reading and entity F1 on public NER data (bench/ner_eval.py).
 
-    python bench/quality.py [--shared ../shared] [--split dev]
+    python bench/quality.py [--shared ../shared] [--split dev] [--weights FILE] [--only ...]
 
 Runs the service's own enrichment path (Enricher, no HTTP) on the offline engines that are
 installed, and prints each figure beside its baselines: "always neutral" and "sentence
 lexicon" (every lexicon word of the mention's sentence, no syntax: ``options.scope =
 sentence``). NewsMTSC is Hamborg and Donnay, EACL 2021 (MIT); use train for tuning, dev for
 reporting.
+
+The learned polarity model (issue 10): with ``--weights`` (default: the committed file) the
+service loads it as it does in production (``POLARITY_MODEL=on``) and every figure is given
+twice, ``options.sentiment: "lexicon"`` and ``"model"``, with the scorer alone beside it
+(``model_quality.py``). Without a weights file the model figures are skipped and the reason
+printed. PerSenT (``persent.py``) reads the 827 articles of ``../shared``'s fixed-test unless
+``--persent-docs`` takes a fixed sample.
 """
 
 from __future__ import annotations
