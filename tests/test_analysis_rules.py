@@ -19,7 +19,9 @@ def enrich(spacy_registry):
     service = Enricher(base_settings(), spacy_registry, MemoryCache(0, 1), LanguageDetector())
 
     def run(text: str, language: str, **options) -> dict:
-        request = EnrichRequest(text, language, **options)
+        # These are the lexicon's rules: asked for alone, whether or not the model is
+        # loaded (its readings are tested in test_polarity_wiring.py).
+        request = EnrichRequest(text, language, **{"sentiment": "lexicon", **options})
         return json.loads(service.enrich(request).body)
 
     return run

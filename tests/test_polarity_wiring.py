@@ -283,3 +283,27 @@ def test_an_actors_stance_toward_a_target_reads_the_model_in_its_clause(
     words = [w for e in stance["evidence"] for w in e["words"]]
     assert [w["reason"] for w in words] == ["learned model, in its clause"]
     assert words[0]["text"] == target
+
+
+@NEEDS_WEIGHTS
+def test_a_victim_read_negative_is_no_stance_of_the_speaker_toward_it(model_registry):
+    # The model reads Ukraine negative (what is done to it); that is Russia's stance
+    # (its own act), not the speaker's: the United States do not oppose Ukraine.
+    text = "Les États-Unis ont déclaré que la Russie pourrait envahir l'Ukraine."
+    body = {"text": text, "language": "fr"}
+    answer = check(_client(model_registry).post("/v1/enrich", json=body), "/v1/enrich")
+    by_name = {a["name"]: a for a in answer["actors"]}
+    ukraine = by_name["Ukraine"]["id"]
+
+    def readings(source: str) -> list[str]:
+        stances = [s for s in by_name[source]["stances"] if s["target"] == ukraine]
+        return [
+            w["reason"]
+            for s in stances
+            for e in s["evidence"]
+            for w in e["words"]
+            if w["reason"].startswith("learned model")
+        ]
+
+    assert readings("États-Unis") == []
+    assert readings("Russie") == ["learned model, in its clause"]

@@ -133,6 +133,8 @@ def test_service_prefers_stanza_where_its_models_are_on_disk(stanza_registry):
             **{p: "tiny" for p in ("depparse", "lemma", "ner", "pos", "tokenize")},
             "gazetteer": gazetteer("fr").label,
             "lemmas": lemma_fixes("fr").label,
+            # The learned polarity model, where its weights are there (POLARITY_MODEL=auto).
+            **({"polarity": p.identity} if (p := stanza_registry.polarity) else {}),
         },
     }
     assert {a["name"] for a in body["actors"]} >= {"Antony Blinken", "Sergueï Lavrov"}

@@ -34,6 +34,7 @@ _CLAUSE_LINKS = ("conj", "parataxis")  # a predicate attached so starts a clause
 # is read as what it qualifies ("les troupes américaines", "l'occupation russe"), and a
 # pronoun's own vectors say little of whom it stands for (docs/model.md).
 _NOT_READ_FOR_STANCE = frozenset({"demonym", "pronoun"})
+_CONTROL_DEPTH = 3  # controlling verbs climbed to find an infinitive's agent
 
 
 @dataclass(slots=True)
@@ -260,6 +261,8 @@ class StanceFinder:
         probs = self.readings.by_span.get((mention.start, mention.end))
         if probs is None or probs[1] >= max(probs[0], probs[2]):
             return  # a reading where neutral is likeliest is no evidence of a relation
+        if self._acted_on_by_another(source, mention):
+            return
         quoted = kind is Kind.MODEL_IN_WHAT_IT_SAID
         contribution = Contribution(
             token=anchor,
@@ -271,6 +274,37 @@ class StanceFinder:
             probabilities=probs,
         )
         self._add(source, [target], contribution)
+
+    def _acted_on_by_another(self, source: str, mention: Mention) -> bool:
+        """Whether the mention is the patient or recipient of another participant's act:
+        then the model's reading portrays what is done to it ("les États-Unis ont déclaré
+        que la Russie pourrait envahir l'Ukraine": Ukraine read negative, the victim), not
+        the source's stance toward it."""
+        tree = self.tree
+        if mention.head is None:
+            return False
+        role = tree.role(mention.head)
+        if role.kind not in (PATIENT, RECIPIENT) or role.predicate < 0:
+            return False
+        return bool(self._agents(role.predicate) - {source})
+
+    def _agents(self, predicate: int) -> set[str]:
+        """The participants who are the agent of a predicate, through the verbs that
+        control it ("la Russie pourrait envahir": Russie for "envahir")."""
+        tree = self.tree
+        q = predicate
+        for _ in range(_CONTROL_DEPTH):
+            agents = [
+                k
+                for k in tree.children(q, *SUBJECTS, "obl:agent")
+                if tree.tokens[k].deprel != "nsubj:pass"
+            ]
+            if agents:
+                return {i for k in agents for i in self._ids_under(k, 1)}
+            if base(tree.tokens[q].deprel) != "xcomp" or tree.tokens[q].head < 0:
+                return set()
+            q = tree.tokens[q].head
+        return set()
 
     def from_quote(self, source: str, quote: Quote, mentions: list[tuple[str, Mention]]) -> None:
         """A speaker stands toward the actors its quote names as the quote portrays them
