@@ -45,8 +45,9 @@ format: install
 clean:
 	rm -rf $(VENV) .cache .pytest_cache .ruff_cache
 
+# EVAL_ARGS, e.g. "--weights other.safetensors" or "--persent-docs 200" (bench/quality.py --help).
 eval: install
-	$(BIN)/python bench/quality.py
+	$(BIN)/python bench/quality.py $(EVAL_ARGS)
 
 load: install
 	$(BIN)/python bench/load.py
@@ -57,8 +58,9 @@ faults: install
 abuse: install
 	$(BIN)/python bench/abuse.py
 
+# BENCH_ARGS, e.g. "--only-model" (figure 7, the polarity model's cost, a few minutes).
 bench: install
-	$(BIN)/python bench/performance.py
+	$(BIN)/python bench/performance.py $(BENCH_ARGS)
 
 # Not part of `make test`: a build takes minutes. Builder, base image, wheels and indexes:
 # container/build-image.sh (BASE_IMAGE, WHEELS_DIR, TORCH_INDEX_URL, PIP_INDEX_URL,

@@ -68,6 +68,7 @@ from perf_figures import (
     warm_up,
 )
 from perf_floor_app import store
+from perf_model import model_figures, model_rows
 from perf_report import Figure, as_json, table
 
 # Targets the issue sets, and two the deployment implies (k8s/deployment.yaml: a 4Gi memory
@@ -80,6 +81,9 @@ BATCH_RATIO_MAX = 0.6
 SLOPE_MAX = 1.10
 POD_MEMORY_MIB = 4096
 STARTUP_BUDGET_S = 300
+# Figures 1-6 measure the service around its engine, as before the polarity model existed;
+# the model's own cost (time, memory) is figure 7, measured with it on and off side by side.
+NO_MODEL = {"POLARITY_MODEL": "off"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +132,7 @@ def plans(args: argparse.Namespace, stanza_dir: Path | None) -> tuple[Plan, list
                     "SERVICE_ENGINE": "spacy",
                     "SERVICE_LANGUAGES": "fr,en",
                     "STANZA_RESOURCES_DIR": str(ROOT / ".cache" / "no-stanza"),
+                    **NO_MODEL,
                 },
                 ("fr", "en"),
                 overhead_runs=3 if quick else 7,
@@ -151,6 +156,7 @@ def plans(args: argparse.Namespace, stanza_dir: Path | None) -> tuple[Plan, list
                     "SERVICE_ENGINE": "stanza",
                     "SERVICE_LANGUAGES": "fr",
                     "STANZA_RESOURCES_DIR": str(stanza_dir),
+                    **NO_MODEL,
                 },
                 ("fr",),
                 overhead_runs=2 if quick else 3,
@@ -180,9 +186,16 @@ class Bench(Servers):
     def gunicorn(
         self, name: str, env: dict[str, str], app: str = SERVICE_APP, extra: tuple = ()
     ) -> Gunicorn:
-        """A gunicorn of the benchmark: torch on one thread, as the service's default, and
-        a long budget (the default 60 s would answer 503 to a Stanza batch of 32 articles)."""
-        full = {"TORCH_THREADS": "1", "REQUEST_TIMEOUT_SECONDS": "900", **env}
+        """A gunicorn of the benchmark: torch on one thread, as the service's default, a
+        long budget (the default 60 s would answer 503 to a Stanza batch of 32 articles) and
+        room for figure 3's batch (32 articles of up to 5,000 words: about 320,000 characters,
+        past the default MAX_BATCH_CHARS of 200,000, which would answer 413)."""
+        full = {
+            "TORCH_THREADS": "1",
+            "REQUEST_TIMEOUT_SECONDS": "900",
+            "MAX_BATCH_CHARS": "1000000",
+            **env,
+        }
         return super().gunicorn(name, full, app, extra)
 
 
@@ -341,6 +354,26 @@ def run_engine(
         out["servers"].append(measured)
         bench.stop(server)
     return out
+
+
+def model_stage(bench: Bench, args: argparse.Namespace) -> dict[str, Any]:
+    """Figure 7 (the polarity model's cost) with the spaCy engine, or why it was skipped."""
+    from service.engines.polarity import DEFAULT_WEIGHTS
+
+    weights = args.weights or DEFAULT_WEIGHTS
+    if not weights.is_file():
+        bench.log(f"model: figure 7 skipped: no polarity weights at {weights}")
+        return {"skipped": f"no polarity weights at {weights}"}
+    env = {
+        "SERVICE_ENGINE": "spacy",
+        "SERVICE_LANGUAGES": "fr",
+        "STANZA_RESOURCES_DIR": str(ROOT / ".cache" / "no-stanza"),
+    }
+    runs = 3 if args.quick else 7
+    bench.log(f"model: figure 7 with {weights}")
+    return model_figures(
+        bench.gunicorn, bench.stop, bench.log, env, weights, args.bf16, runs, f"m-{bench.run_id}"
+    )
 
 
 def _cache_rows(
@@ -550,6 +583,29 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "redis-server; keys of the run are deleted at the end, nothing else is touched",
     )
     parser.add_argument(
+        "--model",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="figure 7, the polarity model's cost (spaCy; skipped, saying why, without weights)",
+    )
+    parser.add_argument(
+        "--only-model",
+        action="store_true",
+        help="figure 7 alone (a few minutes): no engine figures",
+    )
+    parser.add_argument(
+        "--weights",
+        type=Path,
+        default=None,
+        help="polarity weights for figure 7 (default: the committed file)",
+    )
+    parser.add_argument(
+        "--bf16",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="the model's bf16 matmuls (default on, as the service's POLARITY_BF16)",
+    )
+    parser.add_argument(
         "--json-out",
         type=Path,
         default=ROOT / ".cache" / "bench" / "performance.json",
@@ -598,6 +654,8 @@ def main(argv: list[str] | None = None) -> int:
         logs.mkdir(parents=True)
         bench = Bench(workdir, logs, args.redis_url)
         try:
+            if args.only_model:
+                args.engines = ()
             if "stanza" in args.engines:
                 from stanza_prod import build_info, build_prod_resources
 
@@ -610,7 +668,7 @@ def main(argv: list[str] | None = None) -> int:
                 "FLOOR_PREFIX": f"{bench.prefix}-floor",
             }
             floors = {}
-            for kind in ("configured", "no-recycling"):
+            for kind in ("configured", "no-recycling") if engines else ():
                 app, flags = (
                     "perf_floor_app:create_app()",
                     ("--pythonpath", "bench", *KINDS[kind][1]),
@@ -619,6 +677,7 @@ def main(argv: list[str] | None = None) -> int:
             for floor in floors.values():
                 floor.wait_ready(60)
             results = {plan.name: run_engine(bench, shared, plan, floors) for plan in engines}
+            model = model_stage(bench, args) if args.model or args.only_model else None
         finally:
             bench.close()
     info["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]
@@ -632,6 +691,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     info["duration_s"] = round(time.monotonic() - bench.began, 1)
     figures = [row for name, r in results.items() for row in figures_of(name, r)]
+    if model is not None and "skipped" not in model:
+        figures += model_rows(model)
     report = {
         "machine": info,
         "command": "make bench" + ("  # --quick" if args.quick else ""),
@@ -641,11 +702,14 @@ def main(argv: list[str] | None = None) -> int:
         "stanza_models": build,
         "figures": as_json(figures),
         "details": results,
+        "model": model,
         "server_logs": bench.server_logs,
     }
     print("\nMachine: " + ", ".join(f"{k}={v}" for k, v in info.items()))
     print(f"Revision: {report['revision']}; HTTP load client: {report['client']}")
-    print(f"Engines: {'; '.join(r['label'] for r in results.values())}\n")
+    print(f"Engines: {'; '.join(r['label'] for r in results.values()) or 'none'}")
+    shown = "not measured" if model is None else model.get("skipped") or model["weights"]
+    print(f"Polarity model: {shown}\n")
     print(table(figures))
     print("\n" + json.dumps(report, indent=2))
     args.json_out.parent.mkdir(parents=True, exist_ok=True)

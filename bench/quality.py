@@ -1,13 +1,20 @@
-"""Quality figures: NewsMTSC target sentiment, the seed article's gold reading and entity
-F1 on public NER data (bench/ner_eval.py).
+"""Quality figures: target sentiment (NewsMTSC, the French set, PerSenT), the seed article's
+gold reading and entity F1 on public NER data (bench/ner_eval.py).
 
-    python bench/quality.py [--shared ../shared] [--split dev]
+    python bench/quality.py [--shared ../shared] [--split dev] [--weights FILE] [--only ...]
 
 Runs the service's own enrichment path (Enricher, no HTTP) on the offline engines that are
 installed, and prints each figure beside its baselines: "always neutral" and "sentence
 lexicon" (every lexicon word of the mention's sentence, no syntax: ``options.scope =
 sentence``). NewsMTSC is Hamborg and Donnay, EACL 2021 (MIT); use train for tuning, dev for
 reporting.
+
+The learned polarity model (issue 10): with ``--weights`` (default: the committed file) the
+service loads it as it does in production (``POLARITY_MODEL=on``) and every figure is given
+twice, ``options.sentiment: "lexicon"`` and ``"model"``, with the scorer alone beside it
+(``model_quality.py``). Without a weights file the model figures are skipped and the reason
+printed. PerSenT (``persent.py``) reads the 827 articles of ``../shared``'s fixed-test unless
+``--persent-docs`` takes a fixed sample.
 """
 
 from __future__ import annotations
@@ -21,25 +28,67 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from harness import ROOT, machine  # first: it puts this tree's service on the path
+import model_quality as mq  # first (through harness): this tree's service on the path
+import persent
+from harness import ROOT, machine
 from ner_eval import public_ner
 
 from service.analysis.knowledge import fold
 from service.cache import MemoryCache
 from service.config import Settings
 from service.engines import EngineRegistry
+from service.engines.polarity import DEFAULT_WEIGHTS
 from service.enrichment import Answer, Enricher, EnrichRequest
 from service.language import LanguageDetector
 
 LABELS = {"positive": 1, "negative": -1, "neutral": 0, "mixed": 0}
+FRENCH_SET = ROOT / "bench" / "data" / "fr_target_sentiment.jsonl"
+PERSENT = Path("eval/persent/fixed-test.jsonl")
 
 
-def enricher(languages: tuple[str, ...]) -> tuple[Enricher, EngineRegistry]:
-    """The production enrichment path with a throwaway cache, and its engines."""
+@dataclasses.dataclass(slots=True)
+class Setup:
+    """The service under evaluation, and the polarity model if one loaded.
+
+    ``wired``: the service itself serves the model (``options.sentiment``, the settings
+    ``POLARITY_*``); otherwise the model is scored beside it at the scorer's level only.
+    """
+
+    service: Enricher
+    registry: EngineRegistry
+    scorer: Any | None
+    why_not: str | None
+    wired: bool
+
+    def sources(self) -> list[tuple[str, dict[str, str]]]:
+        """(name, request options) of each sentiment source the service can answer with."""
+        if not self.wired:
+            return [("lexicon", {})]
+        runs = [("lexicon", {"sentiment": "lexicon"})]
+        return runs + ([("model", {"sentiment": "model"})] if self.scorer is not None else [])
+
+
+def setup(languages: tuple[str, ...], weights: Path, bf16: bool) -> Setup:
+    """The production enrichment path with a throwaway cache, its engines, and the model of
+    ``weights`` loaded the way the service loads it (when the service can)."""
     settings = dataclasses.replace(Settings.from_env(), languages=languages)
+    wired = "sentiment" in EnrichRequest.__dataclass_fields__ and hasattr(
+        settings, "polarity_weights"
+    )
+    if wired:
+        on = "on" if weights.is_file() else "off"
+        settings = dataclasses.replace(
+            settings, polarity_model=on, polarity_weights=weights, polarity_bf16=bf16
+        )
     registry = EngineRegistry(settings)
     registry.start(background=False)
-    return Enricher(settings, registry, MemoryCache(0, 1), LanguageDetector()), registry
+    service = Enricher(settings, registry, MemoryCache(0, 1), LanguageDetector())
+    if wired:
+        scorer = registry.polarity
+        why_not = None if scorer is not None else f"no weights file at {weights}"
+    else:
+        scorer, why_not = mq.load_scorer(weights, bf16)
+    return Setup(service, registry, scorer, why_not, wired)
 
 
 def macro_f1(gold: list[int], pred: list[int]) -> float:
@@ -55,31 +104,46 @@ def macro_f1(gold: list[int], pred: list[int]) -> float:
     return sum(scores) / 3
 
 
-def newsmtsc(service: Enricher, path: Path) -> dict[str, dict[str, float]]:
-    """Macro-F1 and accuracy of target sentiment on NewsMTSC rows."""
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """One JSON object a line."""
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def span_targets(
+    run: Setup, rows: list[dict[str, Any]], language: str = "en"
+) -> dict[str, dict[str, float]]:
+    """Macro-F1 and accuracy of target sentiment on NewsMTSC-shaped rows (sentence, from,
+    to, polarity), each sent as a span target, per scope and sentiment source."""
     gold = [int(r["polarity"]) for r in rows]
     out = {"always neutral": _scores(gold, [0] * len(gold))}
-    for scope in ("sentence", "syntax"):
+    lexicon = dict(run.sources()[0][1])
+    variants = [("sentence lexicon (no syntax)", "sentence", lexicon)] + [
+        (f"service (syntax), {name}", "syntax", options) for name, options in run.sources()
+    ]
+    for name, scope, options in variants:
         pred = []
         began = time.perf_counter()
         for i in range(0, len(rows), 32):
             batch = [
                 EnrichRequest(
                     r["sentence"],
-                    "en",
+                    language,
                     include=("sentiment",),
                     targets=({"start": r["from"], "end": r["to"]},),
                     scope=scope,
+                    **options,
                 )
                 for r in rows[i : i + 32]
             ]
-            for answer in service.enrich_many(batch):
+            for answer in run.service.enrich_many(batch):
                 assert isinstance(answer, Answer), answer
                 label = json.loads(answer.body)["targets"][0]["sentiment"]["label"]
                 pred.append(LABELS[label])
-        name = "sentence lexicon (no syntax)" if scope == "sentence" else "service (syntax)"
         out[name] = _scores(gold, pred) | {"seconds": round(time.perf_counter() - began, 1)}
+    if run.scorer is not None:
+        out["model (scorer alone)"], pred = model_spans(run.scorer, rows)
+        if any("tags" in r for r in rows):  # the French set: where the model goes wrong
+            out["model (scorer alone): accuracy by tag"] = by_tag(rows, pred)
     out["_rows"] = {"n": len(rows), **{str(k): v for k, v in Counter(gold).items()}}
     return out
 
@@ -95,14 +159,18 @@ def _match(actor: dict[str, Any], forms: list[str]) -> bool:
     return bool(names & folded)
 
 
-def seed(service: Enricher, gold_path: Path) -> dict[str, dict[str, Any]]:
+def seed(run: Setup, gold_path: Path) -> dict[str, dict[str, Any]]:
     """Actors, grouping, sentiment and stance against the seed article's gold reading."""
     gold = json.loads(gold_path.read_text(encoding="utf-8"))
     text = (gold_path.parent / gold["text"]).read_text(encoding="utf-8")
     out = {}
-    for scope in ("sentence", "syntax"):
-        answer = service.enrich(EnrichRequest(text, gold["language"], scope=scope))
-        out[scope] = _seed_scores(gold, json.loads(answer.body))
+    variants = [("sentence", "sentence", run.sources()[0][1])] + [
+        ("syntax" if name == "lexicon" else f"syntax, {name}", "syntax", options)
+        for name, options in run.sources()
+    ]
+    for name, scope, options in variants:
+        request = EnrichRequest(text, gold["language"], scope=scope, **options)
+        out[name] = _seed_scores(gold, json.loads(run.service.enrich(request).body))
     out["always neutral"] = _seed_scores(gold, None)
     return out
 
@@ -157,20 +225,127 @@ def _seed_scores(gold: dict[str, Any], body: dict[str, Any] | None) -> dict[str,
     }
 
 
-def main() -> int:
-    """Print every figure as JSON, with the machine it ran on."""
+def by_tag(rows: list[dict[str, Any]], pred: list[int]) -> dict[str, dict[str, Any]]:
+    """Accuracy per tag of the French set (irony, headline, speech...), with the row count."""
+    out = {}
+    for tag in sorted({t for r in rows for t in r.get("tags", [])}):
+        mine = [(r["polarity"], p) for r, p in zip(rows, pred, strict=True) if tag in r["tags"]]
+        right = sum(g == p for g, p in mine)
+        out[tag] = {"rows": len(mine), "accuracy": round(right / len(mine), 3)}
+    return out
+
+
+def model_spans(scorer: Any, rows: list[dict[str, Any]]) -> tuple[dict[str, Any], list[int]]:
+    """The model's figures on span rows through the scorer, and its labels."""
+    gold = [int(r["polarity"]) for r in rows]
+    began = time.process_time()
+    pred = [mq.label(p) for p in mq.score_rows(scorer, rows)]
+    cpu = round(time.process_time() - began, 1)
+    return _scores(gold, pred) | {"cpu_s": cpu}, pred
+
+
+def persent_figures(run: Setup, args: argparse.Namespace) -> dict:
+    """PerSenT fixed-test (the project's dev set), with offsets chosen on PerSenT's dev split
+    when its file is there."""
+    docs = persent.sample(persent.read_fixed(args.shared / PERSENT), args.persent_docs)
+    out, probs = persent.run(run.service, run.sources(), run.scorer, docs, _scores)
+    out["file"] = str(args.shared / PERSENT)
+    if run.scorer is None:
+        return out
+    if not args.persent_tune.is_file():
+        out["offsets"] = f"not chosen: no PerSenT dev split at {args.persent_tune}"
+        return out
+    tune = persent.sample(persent.read_dev_csv(args.persent_tune), args.persent_tune_docs)
+    tuned, tune_probs = persent.run(run.service, run.sources()[:1], run.scorer, tune, _scores)
+    offsets = persent.choose_offsets([d["label"] for d in tune], tune_probs, _scores)
+    gold = [d["label"] for d in docs]
+    out["model (scorer, mean of mentions), offsets chosen on PerSenT dev"] = _scores(
+        gold, [mq.label(p, offsets) for p in probs]
+    ) | {"offsets": offsets}
+    out["tuning_split"] = {
+        "file": str(args.persent_tune),
+        **tuned,
+        "model with the chosen offsets (on the tuning split itself)": _scores(
+            [d["label"] for d in tune], [mq.label(p, offsets) for p in tune_probs]
+        ),
+    }
+    return out
+
+
+def parse_args() -> argparse.Namespace:
+    """Command-line options."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     parser.add_argument("--split", default="dev", choices=["dev", "train"])
-    args = parser.parse_args()
-    service, registry = enricher(("fr", "en"))
-    report = {
+    parser.add_argument(
+        "--weights",
+        type=Path,
+        default=DEFAULT_WEIGHTS,
+        help="polarity weights (default: the committed file); the model figures are skipped, "
+        "saying why, when it is missing",
+    )
+    parser.add_argument(
+        "--bf16",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="bf16 matmuls in the model (default on, as the service's POLARITY_BF16)",
+    )
+    parser.add_argument(
+        "--persent-docs",
+        type=int,
+        default=None,
+        help="a fixed sample (seed 0) of PerSenT fixed-test documents (default: all 827)",
+    )
+    parser.add_argument(
+        "--persent-tune",
+        type=Path,
+        default=ROOT.parent / "persent-cache" / "dev.csv",
+        help="PerSenT's own dev split (dev.csv of github.com/MHDBST/PerSenT), to choose the "
+        "document aggregation's offsets on; never the file reported",
+    )
+    parser.add_argument("--persent-tune-docs", type=int, default=None)
+    parser.add_argument(
+        "--only",
+        default="newsmtsc,french,persent,seed,ner",
+        type=lambda s: tuple(s.split(",")),
+        help="comma-separated subset of: newsmtsc, french, persent, seed, ner",
+    )
+    return parser.parse_args()
+
+
+def main() -> int:
+    """Print every figure as JSON, with the machine it ran on."""
+    args = parse_args()
+    run = setup(("fr", "en"), args.weights, args.bf16)
+    if run.scorer is None:
+        print(f"note: model figures skipped: {run.why_not}", file=sys.stderr)
+    elif not run.wired:
+        print(
+            "note: this service does not serve the model; scorer-level figures only",
+            file=sys.stderr,
+        )
+    report: dict[str, Any] = {
         "machine": machine(),
-        "engines": {s.language: s.models.get("ner") for s in registry.statuses()},
-        "newsmtsc": newsmtsc(service, args.shared / "eval/newsmtsc" / f"rw-{args.split}.jsonl"),
-        "seed": seed(service, args.shared / "eval/seed-gold.json"),
-        "public_ner": public_ner(service),
+        "engines": {s.language: s.models.get("ner") for s in run.registry.statuses()},
+        "model": {
+            "identity": run.scorer.identity,
+            "weights": str(args.weights),
+            "through_the_service": run.wired,
+        }
+        if run.scorer is not None
+        else {"skipped": run.why_not},
     }
+    if "newsmtsc" in args.only:
+        rows = read_jsonl(args.shared / "eval/newsmtsc" / f"rw-{args.split}.jsonl")
+        report["newsmtsc"] = span_targets(run, rows)
+    if "french" in args.only:
+        report["french_set"] = span_targets(run, read_jsonl(FRENCH_SET), "fr")
+    if "persent" in args.only:
+        report["persent"] = persent_figures(run, args)
+    if "seed" in args.only:
+        report["seed"] = seed(run, args.shared / "eval/seed-gold.json")
+    if "ner" in args.only:
+        report["public_ner"] = public_ner(run.service)
     print(json.dumps(report, ensure_ascii=False, indent=2))
     return 0
 
