@@ -70,7 +70,7 @@ class _TimedModel:
     def attribute(
         self, items: Sequence[tuple[str, Sequence[tuple[int, int]], int]]
     ) -> list[list[tuple[int, int, float]]]:
-        """The words that pushed each reading (the scorer's gradient x input), timed."""
+        """The words that pushed each reading (the scorer's integrated gradients), timed."""
         began = time.perf_counter()
         try:
             return self._scorer.attribute(items)

@@ -1,6 +1,6 @@
 """``options.explain``: the words that pushed the learned model's readings.
 
-The scorer's ``attribute`` (gradient x input, merged to whole words), analysis'
+The scorer's ``attribute`` (integrated gradients, merged to whole words), analysis'
 ``model_words`` (which reading is explained, the top words), and the answer's contract:
 the option off gives the answer as it was. The model is real: trained weights where they
 exist (committed, or POLARITY_TEST_WEIGHTS), else a real untrained 2-layer classifier for
@@ -75,7 +75,8 @@ def test_each_item_is_explained_for_its_own_target_in_its_own_order(explain_regi
     alone = [scorer.attribute([item])[0] for item in items]
     for both, one in zip(together, alone, strict=True):
         assert [(a, b) for a, b, _ in both] == [(a, b) for a, b, _ in one]
-        assert [w for _, _, w in both] == pytest.approx([w for _, _, w in one], abs=1e-2)
+        # Padded beside longer rows, bf16 rounds a little differently: 2% here.
+        assert [w for _, _, w in both] == pytest.approx([w for _, _, w in one], rel=0.05, abs=0.02)
     # The same sentence, two targets: two different gradients.
     assert [w for *_, w in together[0]] != pytest.approx([w for *_, w in together[2]], abs=1e-6)
 
@@ -148,13 +149,76 @@ def test_explain_is_a_json_boolean(explain_registry, value):
 
 
 @NEEDS_WEIGHTS
-def test_the_trained_models_words_are_real_words_of_the_sentence(explain_registry):
+def test_the_trained_models_words_are_the_sentences_and_point_its_way(explain_registry):
     text = "The minister praised the brave nurses."
     answer = _post(explain_registry, text, "en", targets=["nurses"], explain=True)
     (target,) = answer["targets"]
     (evidence,) = target["sentiment"]["evidence"]
     (reading,) = [w for w in evidence["words"] if w["reason"] == "learned model"]
     assert reading["probabilities"]["positive"] > 0.5
-    words = {p["text"] for p in reading["pushed_by"]}
-    assert words <= {"The", "minister", "praised", "the", "brave"}
-    assert {"praised", "brave"} & words
+    assert {p["text"] for p in reading["pushed_by"]} <= {
+        "The",
+        "minister",
+        "praised",
+        "the",
+        "brave",
+    }
+    toward_positive = {p["text"] for p in reading["pushed_by"] if p["toward"] == "positive"}
+    assert {"praised", "brave"} <= toward_positive
+
+
+# Sentences of clear polarity toward a target, each with the word that carries it and the
+# way it points, written for this test.
+CUES = [
+    (
+        "Critics accused Vladimir Putin of lying about the invasion.",
+        "Vladimir Putin",
+        "accused",
+        "negative",
+    ),
+    (
+        "The committee praised Angela Merkel for her courage.",
+        "Angela Merkel",
+        "praised",
+        "positive",
+    ),
+    ("The brutal regime of Assad crushed the protesters.", "Assad", "brutal", "negative"),
+    ("Voters love the generous and honest mayor of the town.", "mayor", "love", "positive"),
+    (
+        "Les experts accusent Vladimir Poutine de mentir sans cesse.",
+        "Vladimir Poutine",
+        "accusent",
+        "negative",
+    ),
+    (
+        "Le comité a salué le courage exemplaire d'Angela Merkel.",
+        "Angela Merkel",
+        "salué",
+        "positive",
+    ),
+    ("La population a dénoncé la corruption du maire.", "maire", "dénoncé", "negative"),
+    (
+        "Les infirmières ont été félicitées pour leur dévouement.",
+        "infirmières",
+        "félicitées",
+        "positive",
+    ),
+]
+
+
+@NEEDS_WEIGHTS
+def test_the_word_that_carries_a_clear_polarity_is_shown_pointing_its_way(explain_registry):
+    # A local reading of the model, not a proof: most, not all (docs/analysis.md).
+    scorer = explain_registry.polarity
+    items = [(t, [(t.index(name), t.index(name) + len(name))], 0) for t, name, *_ in CUES]
+    right = []
+    for (text, spans, _), words, (*_, cue, way) in zip(
+        items, scorer.attribute(items), CUES, strict=True
+    ):
+        (a0, b0) = spans[0]
+        outside = sorted(
+            (w for w in words if not (w[0] < b0 and w[1] > a0)), key=lambda w: -abs(w[2])
+        )
+        shown = {text[a:b]: w for a, b, w in outside[:5]}
+        right.append(cue in shown and (shown[cue] > 0) == (way == "positive"))
+    assert sum(right) >= 6, right

@@ -11,7 +11,7 @@ from pathlib import Path
 import torch
 
 from service.engines.base import EngineLoadError
-from service.engines.polarity.attribution import WordWeight, gradient_x_input, per_word
+from service.engines.polarity.attribution import WordWeight, integrated_gradients, per_word
 from service.engines.polarity.batching import Encoded, Item, batches, encode
 from service.engines.polarity.loader import Base, build_classifier, load_base
 from service.engines.polarity.weights import read_weights
@@ -112,9 +112,9 @@ class PolarityScorer:
         text order; weight > 0 pushed it toward positive, < 0 toward negative.
 
         The sentence is encoded exactly as :meth:`score` encodes it (all its targets
-        marked), one batch row per item, in bf16 autocast as served; gradient x input on
-        the word vectors (:mod:`.attribution`). About four times a scoring pass of the same
-        rows (docs/analysis.md), so it runs only for answers that ask. Like ``score``, it
+        marked), one batch row per item, in bf16 autocast as served; integrated gradients
+        on the word vectors (:mod:`.attribution`). Several times the answer's own model
+        pass (docs/analysis.md), so it runs only for answers that ask. Like ``score``, it
         runs in the workers only: nothing calls it at load, before the fork.
         """
         out: list[list[WordWeight]] = [[] for _ in items]
@@ -136,7 +136,7 @@ class PolarityScorer:
             torch.autocast("cpu", dtype=torch.bfloat16, enabled=self._bf16),
         ):
             for batch in batches(rows, self._batch_size, self._pad_id):
-                scores = gradient_x_input(self._model, batch).tolist()
+                scores = integrated_gradients(self._model, batch, self._pad_id).tolist()
                 for index, row_scores in zip(batch.items, scores, strict=True):
                     text, spans, _ = items[index]
                     out[index] = per_word(text, spans, rows[index], row_scores, self._bracketed)
