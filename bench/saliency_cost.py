@@ -1,13 +1,15 @@
-"""What "the words that pushed the model" would cost: gradient x input over the word vectors.
+"""What ``options.explain`` costs on the French sample, and how far its words can be trusted.
 
     nice -n 10 python bench/saliency_cost.py --weights PATH [--runs 5]
 
-One torch thread, bf16 autocast as served. The French sample's answer with the model gives
-its model pass (``timings.model_ms``) and, per actor, the first evidence sentence holding a
-model reading: the sentence the answer would explain. The attribution is one forward and
-one backward pass over those (sentence, mention) pairs, one pair a row (a row's gradient
-must come from its own target alone); the figure is the CPU ms of that, beside the CPU ms
-of the answer's own model pass. Not used by the service (docs/analysis.md says why).
+One torch thread, bf16 autocast as served, the service's own code (``Enricher``, the
+scorer's ``attribute``). Per run, the uncached answer for the French sample with and
+without ``options.explain`` (fresh in-process caches): CPU ms of the whole answer, and its
+``timings.model_ms`` and ``timings.explain_ms``; the first run warms up. Then a deletion
+check of the words shown: for each explained reading, each of its (up to) three strongest
+words is deleted from the sentence and the reading scored again; a word "agrees" when the
+reading moves the way its sign says (a word pushing toward positive, deleted, lowers
+P(positive) - P(negative)).
 """
 
 from __future__ import annotations
@@ -18,105 +20,95 @@ import json
 import statistics
 import sys
 import time
-from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-import torch
-
-if TYPE_CHECKING:
-    from service.engines.polarity import PolarityScorer
-    from service.engines.polarity.batching import Item
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 SAMPLE = ROOT.parent / "shared" / "samples" / "fr-russie-ukraine.txt"
 
 
-def _pairs(answer: dict) -> list[Item]:
-    """Per actor, its first evidence sentence with a model reading, and that mention."""
-    out = []
-    for actor in answer["actors"]:
-        for evidence in actor["sentiment"]["evidence"]:
-            words = [w for w in evidence["words"] if w["reason"].startswith("learned model")]
-            if words:
-                start = evidence["start"]
-                span = (words[0]["start"] - start, words[0]["end"] - start)
-                out.append((evidence["text"], [span]))
-                break
-    return out
+def _answer(enricher: Any, text: str, explain: bool) -> tuple[float, dict]:
+    from service.enrichment import EnrichRequest
+
+    began = time.process_time()
+    body = enricher.enrich(EnrichRequest(text, "fr", explain=explain)).body
+    return (time.process_time() - began) * 1000, json.loads(body)
 
 
-def _attribute(scorer: PolarityScorer, pairs: list[Item]) -> list[torch.Tensor]:
-    """Gradient x input per token, for each pair's own target (one forward, one backward)."""
-    from service.engines.polarity.batching import collate, encode
-
-    encoded = encode(scorer.tokenizer, pairs, 256, scorer._bracketed)
-    batch = collate(encoded, list(range(len(encoded))), scorer._pad_id)
-    model = scorer._model
-    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=scorer._bf16):
-        embeds = model.words(batch.input_ids).requires_grad_(True)
-        hidden = model.encoder(
-            inputs_embeds=embeds, attention_mask=batch.attention_mask
-        ).last_hidden_state
-        mask = batch.target_mask.unsqueeze(-1)
-        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
-        logits = model.head(torch.cat([hidden[:, 0], pooled], dim=-1)).float()
-        (logits[:, 2] - logits[:, 0]).sum().backward()
-    return list((embeds.grad * embeds).sum(-1).detach())
+def _deletion_check(scorer: Any, items: list) -> tuple[int, int]:
+    """(words that agree, words checked) over the strongest three words of each item."""
+    agree = total = 0
+    for (text, spans, k), words in zip(items, scorer.attribute(items), strict=True):
+        a0, b0 = spans[k]
+        outside = [w for w in words if not (w[0] < b0 and w[1] > a0)]
+        before = scorer.score([(text, spans)])[0][k]
+        for a, b, weight in sorted(outside, key=lambda w: -abs(w[2]))[:3]:
+            cut = b - a
+            moved = [(x - cut if x >= b else x, y - cut if y >= b else y) for x, y in spans]
+            after = scorer.score([(text[:a] + text[b:], moved)])[0][k]
+            change = (before[2] - before[0]) - (after[2] - after[0])
+            agree += change * weight > 0
+            total += 1
+    return agree, total
 
 
 def main() -> int:
-    """Print the answer's model pass and the attribution's cost, CPU ms, as JSON."""
+    """Print the answer's CPU ms with and without the option, and the deletion check."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--weights", type=Path, required=True)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    torch.set_num_threads(1)
     from service.cache import MemoryCache
     from service.config import Settings
     from service.engines import EngineRegistry
-    from service.enrichment import Enricher, EnrichRequest
+    from service.enrichment import Enricher
     from service.language import LanguageDetector
 
     settings = dataclasses.replace(
-        Settings.from_env(), languages=("fr",), polarity_model="on", polarity_weights=args.weights
+        Settings.from_env(),
+        languages=("fr",),
+        polarity_model="on",
+        polarity_weights=args.weights,
+        torch_threads=1,
     )
     registry = EngineRegistry(settings)
     registry.start(background=False)
     scorer = registry.polarity
+    asked: list = []
+    attribute = scorer.attribute
+
+    def recorded(items: list) -> list:  # the items the answer asks to explain, kept
+        asked.append(list(items))
+        return attribute(items)
+
+    scorer.attribute = recorded
     text = SAMPLE.read_text(encoding="utf-8")
-    model_ms, attribution_ms = [], []
-    pairs: list[Item] = []
-    score = scorer.score
-    passes: list[float] = []
-
-    def timed(items: Sequence[Item]) -> list:  # the answer's own model pass, in CPU time
-        began = time.process_time()
-        try:
-            return score(items)
-        finally:
-            passes.append((time.process_time() - began) * 1000)
-
-    scorer.score = timed
+    figures: dict[str, list[float]] = {"plain": [], "explain": [], "model": [], "attribution": []}
     for run in range(args.runs + 1):  # the first run warms up
-        enricher = Enricher(settings, registry, MemoryCache(0, 1), LanguageDetector())
-        answer = json.loads(enricher.enrich(EnrichRequest(text, "fr")).body)
-        pairs = _pairs(answer)
-        began = time.process_time()
-        scorer._model.zero_grad(set_to_none=True)
-        _attribute(scorer, pairs)
-        if run:
-            attribution_ms.append((time.process_time() - began) * 1000)
-            model_ms.append(passes[-1])
+        for explain in (False, True):
+            enricher = Enricher(settings, registry, MemoryCache(0, 1), LanguageDetector())
+            ms, answer = _answer(enricher, text, explain)
+            if run:
+                figures["explain" if explain else "plain"].append(ms)
+                timings = answer["timings"]
+                if explain:
+                    figures["attribution"].append(timings["explain_ms"])
+                else:
+                    figures["model"].append(timings["model_ms"])
+    agree, total = _deletion_check(scorer, asked[-1])
+    median = {k: round(statistics.median(v), 1) for k, v in figures.items()}
     report = {
-        "pairs explained (one sentence per actor)": len(pairs),
-        "answer's model pass, CPU ms, median": round(statistics.median(model_ms), 1),
-        "gradient x input, CPU ms, median": round(statistics.median(attribution_ms), 1),
+        "readings explained (one per sentiment shown)": len(asked[-1]),
+        "answer, CPU ms, median, without options.explain": median["plain"],
+        "answer, CPU ms, median, with options.explain": median["explain"],
+        "timings.model_ms, median (wall)": median["model"],
+        "timings.explain_ms, median (wall)": median["attribution"],
+        "deletion check: strongest words that agree with their sign": f"{agree} of {total}",
         "runs": args.runs,
         "weights": str(args.weights),
     }
-    print(json.dumps(report, indent=2))
+    print(json.dumps(report, indent=2, ensure_ascii=False))
     return 0
 
 

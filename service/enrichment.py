@@ -48,12 +48,14 @@ MODEL, LEXICON = "model", "lexicon"
 
 
 class _TimedModel:
-    """The polarity scorer as analysis sees it (``TargetModel``), timing its calls for the
-    answer's ``model_ms``."""
+    """The polarity scorer as analysis sees it (``TargetModel``, and ``ExplainingModel``
+    for ``options.explain``), timing its calls for the answer's ``model_ms`` and
+    ``explain_ms``."""
 
     def __init__(self, scorer: PolarityScorer) -> None:
         self._scorer = scorer
         self.seconds = 0.0
+        self.explain_seconds = 0.0
 
     def score(
         self, items: Sequence[tuple[str, Sequence[tuple[int, int]]]]
@@ -64,6 +66,16 @@ class _TimedModel:
             return self._scorer.score(items)
         finally:
             self.seconds += time.perf_counter() - began
+
+    def attribute(
+        self, items: Sequence[tuple[str, Sequence[tuple[int, int]], int]]
+    ) -> list[list[tuple[int, int, float]]]:
+        """The words that pushed each reading (the scorer's integrated gradients), timed."""
+        began = time.perf_counter()
+        try:
+            return self._scorer.attribute(items)
+        finally:
+            self.explain_seconds += time.perf_counter() - began
 
 
 class BudgetExceededError(TimeoutError):
@@ -107,6 +119,8 @@ class EnrichRequest:
     scope: str = "syntax"
     # "model" or "lexicon"; None: the learned model wherever the server has it loaded.
     sentiment: str | None = None
+    # The words that pushed the model's readings (its first shown reading per sentiment).
+    explain: bool = False
 
 
 @dataclass(slots=True)
@@ -126,6 +140,7 @@ class _Job:
     engine: Engine | None = None
     processors: frozenset[str] = field(default_factory=frozenset)
     sentiment: str = LEXICON  # what scores sentiment and stance: MODEL or LEXICON
+    explain: bool = False  # options.explain, where the model serves
     view: str = ""  # the text as the engine sees it (service/engines/view.py)
     tokens: int = 0  # its token estimate: what the engine's work grows with
 
@@ -169,6 +184,8 @@ class Enricher:
         # client asking for the model where it is switched off gets the lexicon's answer
         # (each sentiment's ``source`` says so).
         sentiment = MODEL if scorer is not None and request.sentiment != LEXICON else LEXICON
+        # Without the model there is nothing to explain: the lexicon's answer, shared.
+        explain = request.explain and sentiment == MODEL
         key = cache_key(
             self._settings.cache_prefix,
             ANALYSIS_VERSION,
@@ -182,10 +199,11 @@ class Enricher:
                 "engines": engines,
                 "sentiment": sentiment,
                 "polarity": scorer.cache_key if scorer is not None and sentiment == MODEL else None,
+                **({"explain": True} if explain else {}),
             },
         )
         processors = processors_for(include, bool(request.targets))
-        return _Job(request, key, processors=processors, sentiment=sentiment)
+        return _Job(request, key, processors=processors, sentiment=sentiment, explain=explain)
 
     def _resolve(self, job: _Job) -> _Job:
         """Detect the language (when not given), pick the engine and bound the engine's
@@ -353,15 +371,23 @@ class Enricher:
         scorer = self._registry.polarity if job.sentiment == MODEL else None
         model = _TimedModel(scorer) if scorer is not None else None
         analysis = analyse(
-            doc, request.include, request.title, request.targets, request.scope, model=model
+            doc,
+            request.include,
+            request.title,
+            request.targets,
+            request.scope,
+            model=model,
+            explain=job.explain,
         )
         analysis_seconds = time.perf_counter() - began
         timings = {"engine_ms": round(engine_seconds * 1000, 2)}
         models: dict[str, str] = {}
         if model is not None and scorer is not None:
             # analysis_ms leaves out the model's share: the three add up to the computation.
-            analysis_seconds -= model.seconds
+            analysis_seconds -= model.seconds + model.explain_seconds
             timings["model_ms"] = round(model.seconds * 1000, 2)
+            if job.explain:
+                timings["explain_ms"] = round(model.explain_seconds * 1000, 2)
             models["polarity"] = scorer.identity
         timings["analysis_ms"] = round(analysis_seconds * 1000, 2)
         return answer.envelope(job.language, job.confidence, doc, analysis, timings, models)

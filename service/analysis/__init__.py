@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from typing import Any
 
+from service.analysis import model_words
 from service.analysis.actors import Actor, group_actors, salience
 from service.analysis.answer import Findings, render
 from service.analysis.evidence import Contribution, Summary, TargetModel, linked, summarise
@@ -61,10 +62,13 @@ def analyse(
     targets: Sequence[Any] = (),
     scope: str = "syntax",
     model: TargetModel | None = None,
+    explain: bool = False,
 ) -> dict[str, Any]:
     """Entities, actors, sentiment, stances, quotes and targets of one document: only the
     steps the requested sections need run. With a ``model``, its polarity toward every
-    mention (scored in one batched call) is evidence beside the lexicon's."""
+    mention (scored in one batched call) is evidence beside the lexicon's; with
+    ``explain`` too, each sentiment's first shown model reading says which words
+    pushed it (:mod:`.model_words`), where the model can tell."""
     wanted = frozenset(sections)
     tree = Tree(doc, knowledge(doc.language))
     found = Findings(doc=doc)
@@ -90,6 +94,9 @@ def analyse(
     if "sentiment" in wanted:
         found.document = document_sentiment(tree)
     found.target_sentiments = [_target_sentiment(tree, t, score) for t in found.targets]
+    if explain and readings is not None and isinstance(model, model_words.ExplainingModel):
+        shown = [*found.sentiments.values(), *found.target_sentiments]
+        model_words.explain(readings, model, shown)
     return render(found, wanted)
 
 

@@ -140,7 +140,20 @@ def _word(doc: AnnotatedDocument, c: Contribution) -> dict[str, Any]:
     if c.probabilities is not None:
         negative, neutral, positive = c.probabilities
         out["probabilities"] = {"negative": negative, "neutral": neutral, "positive": positive}
+    if c.pushed_by is not None:
+        out["pushed_by"] = [_push(doc, *word) for word in c.pushed_by]
     return out
+
+
+def _push(doc: AnnotatedDocument, start: int, end: int, share: float) -> dict[str, Any]:
+    """A word that pushed the model's reading: its share of the push, and which way."""
+    return {
+        "text": doc.span(start, end),
+        "start": start,
+        "end": end,
+        "weight": share,
+        "toward": "positive" if share > 0 else "negative",
+    }
 
 
 def _stance(doc: AnnotatedDocument, stance: Stance) -> dict[str, Any]:

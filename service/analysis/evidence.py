@@ -142,6 +142,9 @@ class Contribution:
     # The learned model's evidence: the mention it read and its probabilities.
     span: tuple[int, int] | None = None
     probabilities: Probabilities | None = None
+    # Only when the answer asks (``options.explain``): the words that pushed that reading,
+    # (start, end, share), from :mod:`~service.analysis.model_words`.
+    pushed_by: list[tuple[int, int, float]] | None = None
 
     @property
     def unreported(self) -> float:

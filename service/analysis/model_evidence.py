@@ -9,6 +9,7 @@ with all its mentions' spans; the model is reached through
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from service.analysis.evidence import WEIGHTS as W
 from service.analysis.evidence import Contribution, Kind, Probabilities, TargetModel
@@ -16,6 +17,8 @@ from service.analysis.mentions import Mention
 from service.analysis.syntax import Tree
 
 Span = tuple[int, int]
+# A sentence (or stretch) as sent to the model, and its mentions' spans relative to it.
+Item = tuple[str, list[Span]]
 
 # How much one mention's model reading counts, by mention kind (``WEIGHTS``, evidence.py).
 _KIND_WEIGHT = {
@@ -24,12 +27,27 @@ _KIND_WEIGHT = {
 }
 
 
-class ModelReadings:
-    """The model's (negative, neutral, positive) per mention span of one document."""
+@dataclass(slots=True)
+class Sent:
+    """The items of the model's one call, each item's document offset, and per mention
+    span the (item, target) it was scored as."""
 
-    def __init__(self, tree: Tree, by_span: dict[Span, Probabilities]) -> None:
+    items: list[Item] = field(default_factory=list)
+    starts: list[int] = field(default_factory=list)
+    where: dict[Span, tuple[int, int]] = field(default_factory=dict)
+
+
+class ModelReadings:
+    """The model's (negative, neutral, positive) per mention span of one document, and
+    what was sent to read each (:attr:`sent`), so that a reading can be explained on the
+    very input that produced it."""
+
+    def __init__(
+        self, tree: Tree, by_span: dict[Span, Probabilities], sent: Sent | None = None
+    ) -> None:
         self.tree = tree
         self.by_span = by_span
+        self.sent = sent or Sent()
 
     def value(self, mention: Mention) -> float | None:
         """P(positive) - P(negative) toward the mention; None if it was not scored."""
@@ -94,8 +112,10 @@ def read(tree: Tree, model: TargetModel, mentions: Iterable[Mention]) -> ModelRe
         relative = [(a - start, b - start) for a, b in spans[index]]
         items.append((doc.span(start, end), relative))
     by_span: dict[Span, Probabilities] = {}
+    sent = Sent(items, [doc.sentences[index].start for index in order])
     if items:
-        for index, probs in zip(order, model.score(items), strict=True):
-            for span, p in zip(spans[index], probs, strict=True):
+        for i, (index, probs) in enumerate(zip(order, model.score(items), strict=True)):
+            for k, (span, p) in enumerate(zip(spans[index], probs, strict=True)):
                 by_span[span] = (round(p[0], 3), round(p[1], 3), round(p[2], 3))
-    return ModelReadings(tree, by_span)
+                sent.where[span] = (i, k)
+    return ModelReadings(tree, by_span, sent)

@@ -102,6 +102,16 @@ class TargetField(fields.Field):
         raise ValidationError("A target is a name (string) or a span {start, end}.")
 
 
+class StrictBoolean(fields.Boolean):
+    """JSON ``true`` or ``false`` only: marshmallow's Boolean also takes "yes", 1 or "on",
+    which here would be a client's mistake passing silently."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
 class OptionsSchema(BoundedSchema):
     """``options``: what the answer includes, and about what."""
 
@@ -114,6 +124,7 @@ class OptionsSchema(BoundedSchema):
     targets = fields.List(TargetField(), validate=validate.Length(min=1))
     scope = fields.String(validate=validate.OneOf(SCOPES))
     sentiment = fields.String(validate=validate.OneOf(SENTIMENT_SOURCES))
+    explain = StrictBoolean()
 
 
 class EnrichSchema(BoundedSchema):
@@ -157,6 +168,7 @@ class EnrichSchema(BoundedSchema):
             targets=tuple(options.get("targets", ())),
             scope=options.get("scope", "syntax"),
             sentiment=options.get("sentiment"),
+            explain=options.get("explain", False),
         )
 
 

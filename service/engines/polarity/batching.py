@@ -8,7 +8,7 @@ code, so the model sees at serving time exactly the inputs it was trained on.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 from tokenizers import Tokenizer
@@ -21,10 +21,13 @@ Item = tuple[str, Sequence[tuple[int, int]]]
 
 @dataclass(slots=True)
 class Encoded:
-    """One sentence as token ids, and per target the indices of its tokens."""
+    """One sentence as token ids, per target the indices of its tokens, and each token's
+    character span in the text the tokenizer read (bracketed or not; (0, 0) for the
+    special and prefix tokens)."""
 
     ids: list[int]
     targets: list[list[int]]
+    offsets: list[tuple[int, int]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -45,13 +48,8 @@ def bracket(text: str, spans: Sequence[tuple[int, int]]) -> tuple[str, list[tupl
     All the targets of a sentence are marked at once, so they still share one pass; the
     marks tell every layer where the targets are, which pooling alone leaves to the head.
     """
-    merged: list[list[int]] = []
-    for a, b in sorted((a, b) for a, b in spans if b > a):
-        if merged and a < merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], b)
-        else:
-            merged.append([a, b])
-    marks = sorted([a for a, _ in merged] + [b for _, b in merged])
+    merged = _merged(spans)
+    marks = bracket_marks(spans)
     pieces, last = [], 0
     for a, b in merged:
         pieces += [text[last:a], "[", text[a:b], "]"]
@@ -62,6 +60,23 @@ def bracket(text: str, spans: Sequence[tuple[int, int]]) -> tuple[str, list[tupl
         return i + sum(m < i or (inclusive and m == i) for m in marks)
 
     return "".join(pieces), [(moved(a, True), moved(b, False)) for a, b in spans]
+
+
+def _merged(spans: Sequence[tuple[int, int]]) -> list[list[int]]:
+    merged: list[list[int]] = []
+    for a, b in sorted((a, b) for a, b in spans if b > a):
+        if merged and a < merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    return merged
+
+
+def bracket_marks(spans: Sequence[tuple[int, int]]) -> list[int]:
+    """Where :func:`bracket` inserts its one-character marks, as offsets of the original
+    text, sorted: the character at original offset ``i`` moves to
+    ``i + bisect_right(marks, i)``."""
+    return sorted(i for pair in _merged(spans) for i in pair)
 
 
 def encode(
@@ -91,11 +106,12 @@ def encode(
         ]
         start, stop = _window(len(inner_ids), [i for h in hits for i in h], max_tokens - 2)
         ids = [enc.ids[0], *inner_ids[start:stop], enc.ids[-1]]
+        offsets = [(max(s - shift, 0), max(e - shift, 0)) for s, e in inner_offsets[start:stop]]
         targets = []
         for h in hits:
             kept = [i - start + 1 for i in h if start <= i < stop]
             targets.append(kept or list(range(1, len(ids) - 1)) or [0])
-        out.append(Encoded(ids, targets))
+        out.append(Encoded(ids, targets, [(0, 0), *offsets, (0, 0)]))
     return out
 
 

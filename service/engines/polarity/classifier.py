@@ -30,7 +30,11 @@ class PolarityClassifier(nn.Module):
 
     def forward(self, batch: Batch) -> torch.Tensor:
         """Logits (K, 3), one row per target of the batch."""
-        embeds = self.words(batch.input_ids)
+        return self.logits(self.words(batch.input_ids), batch)
+
+    def logits(self, embeds: torch.Tensor, batch: Batch) -> torch.Tensor:
+        """Logits (K, 3) from the word vectors ``embeds`` (B, T, H) of the batch's tokens:
+        the pass that gradients with respect to the words (attribution) go through."""
         hidden = self.encoder(
             inputs_embeds=embeds, attention_mask=batch.attention_mask
         ).last_hidden_state

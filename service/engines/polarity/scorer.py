@@ -11,7 +11,8 @@ from pathlib import Path
 import torch
 
 from service.engines.base import EngineLoadError
-from service.engines.polarity.batching import Item, batches, encode
+from service.engines.polarity.attribution import WordWeight, integrated_gradients, per_word
+from service.engines.polarity.batching import Encoded, Item, batches, encode
 from service.engines.polarity.loader import Base, build_classifier, load_base
 from service.engines.polarity.weights import read_weights
 
@@ -19,6 +20,8 @@ from service.engines.polarity.weights import read_weights
 DEFAULT_WEIGHTS = Path(__file__).with_name("weights") / "polarity.safetensors"
 
 Probabilities = tuple[float, float, float]
+# A sentence, its targets' spans as scored, and which of them to explain.
+Explained = tuple[str, Sequence[tuple[int, int]], int]
 
 
 class PolarityScorer:
@@ -101,6 +104,42 @@ class PolarityScorer:
                 probs = self._model(batch).float().softmax(-1).tolist()
                 for row, p in zip(batch.target_rows.tolist(), probs, strict=True):
                     out[todo[batch.items[row]]].append((p[0], p[1], p[2]))
+        return out
+
+    def attribute(self, items: Sequence[Explained]) -> list[list[WordWeight]]:
+        """For each (sentence, its targets' spans, the index of one of them), the words of
+        the sentence with their push on that target's reading: (start, end, weight), in
+        text order; weight > 0 pushed it toward positive, < 0 toward negative.
+
+        The sentence is encoded exactly as :meth:`score` encodes it (all its targets
+        marked), one batch row per item, in bf16 autocast as served; integrated gradients
+        on the word vectors (:mod:`.attribution`). Several times the answer's own model
+        pass (docs/analysis.md), so it runs only for answers that ask. Like ``score``, it
+        runs in the workers only: nothing calls it at load, before the fork.
+        """
+        out: list[list[WordWeight]] = [[] for _ in items]
+        if not items:
+            return out
+        encoded = encode(
+            self.tokenizer,
+            [(text, spans) for text, spans, _ in items],
+            self._max_tokens,
+            self._bracketed,
+        )
+        rows = [
+            Encoded(e.ids, [e.targets[k]], e.offsets)
+            for e, (_, _, k) in zip(encoded, items, strict=True)
+        ]
+        with (
+            self._lock,
+            torch.enable_grad(),
+            torch.autocast("cpu", dtype=torch.bfloat16, enabled=self._bf16),
+        ):
+            for batch in batches(rows, self._batch_size, self._pad_id):
+                scores = integrated_gradients(self._model, batch, self._pad_id).tolist()
+                for index, row_scores in zip(batch.items, scores, strict=True):
+                    text, spans, _ = items[index]
+                    out[index] = per_word(text, spans, rows[index], row_scores, self._bracketed)
         return out
 
 
