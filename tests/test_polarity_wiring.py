@@ -329,6 +329,7 @@ def test_the_author_of_another_act_in_the_clause_is_no_stance_of_the_agent(model
     assert toward[apple["id"]] == "oppose"
 
 
+@NEEDS_WEIGHTS
 def test_a_sure_neutral_reading_is_the_label_and_the_lexicons_words_only_explain(
     model_registry,
 ):
