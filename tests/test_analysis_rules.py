@@ -267,6 +267,39 @@ def test_targets_by_topic_and_by_span_with_their_sentiment(enrich):
     assert next(s for s in biden["stances"] if s["target"] == "t2")["label"] == "support"
 
 
+@pytest.mark.parametrize(
+    ("language", "text", "target", "named"),
+    [
+        (
+            "en",
+            "Trump praised the deal on Monday. Critics said Trump gave too much.",
+            "Donald Trump",
+            "Trump",
+        ),
+        (
+            "fr",
+            "Lundi, Macron a salué l'accord. Ses critiques jugent que Macron a trop cédé.",
+            "Emmanuel Macron",
+            "Macron",
+        ),
+    ],
+)
+def test_a_full_name_target_finds_the_person_the_text_names_by_surname(
+    enrich, language, text, target, named
+):
+    # The client knows the full name; the article only ever says the surname.
+    body = enrich(text, language, targets=(target,))
+    (found,) = body["targets"]
+    assert found["actor"] == actor(body, named)["id"]
+    assert [m["text"] for m in found["mentions"]] == [named, named]
+
+
+def test_a_surname_shared_by_two_people_finds_neither(enrich):
+    text = "Ana Ortega met Luis Ortega in Lima. They signed the plan."
+    body = enrich(text, "en", targets=("Carmen Ortega",))
+    assert body["targets"][0]["actor"] is None and body["targets"][0]["mentions"] == []
+
+
 def test_english_span_target_like_newsmtsc(enrich):
     text = "Critics said the senator's reckless plan would hurt families."
     start = text.index("senator")

@@ -72,7 +72,24 @@ def _topic_target(tree: Tree, actors: list[Actor], tid: str, text: str) -> Targe
                     head=tree.head_of(start, end),
                 )
             )
+    if not found and len(words) > 1:
+        surnamed = _by_surname(actors, words[-1])
+        if surnamed is not None:
+            return Target(id=tid, text=text, actor=surnamed, mentions=list(surnamed.mentions))
     return Target(id=tid, text=text, mentions=found)
+
+
+def _by_surname(actors: list[Actor], surname: str) -> Actor | None:
+    """The one person actor named by the last word of a full-name target the text never
+    spells out ("Donald Trump" for an article that says only "Trump"); None when no
+    person, or more than one, goes by it."""
+    people = [
+        a
+        for a in actors
+        if a.type == "person"
+        and surname in {fold(a.name).split()[-1], *(fold(m.name) for m in a.mentions)}
+    ]
+    return people[0] if len(people) == 1 else None
 
 
 def resolve(tree: Tree, actors: list[Actor], specs: list[Any]) -> list[Target]:
