@@ -98,7 +98,7 @@ def main() -> int:
     """Train, print per-epoch dev figures, save the trained part and a JSON log beside it."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--layers", type=int, default=12)
-    ap.add_argument("--variant", choices=("pooled", "bracketed", "marked"), default="pooled")
+    ap.add_argument("--variant", choices=("pooled", "bracketed", "marked"), default="bracketed")
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--lr", type=float, default=4e-5)
     ap.add_argument("--batch", type=int, default=16)
