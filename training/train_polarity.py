@@ -8,6 +8,12 @@ marked`` is the prototype's input (the target wrapped in ``[ ]``, one pass per t
 only to compare against; the service reads ``pooled`` and ``bracketed`` weights (one pass per
 sentence; ``bracketed`` wraps all the sentence's targets in ``[ ]`` at once).
 Dev (rw-dev.jsonl) is only scored, never trained or selected on: the last epoch is saved.
+
+Distillation (issue 10, cost): ``--teacher WEIGHTS`` scores every training item once with a
+trained (larger) model before training, and the loss becomes ``alpha * KL(teacher_T ||
+student_T) * T^2 + (1 - alpha) * class-balanced CE``; ``--unlabelled`` adds sentences with
+target spans and no label (NER files: each PER/ORG/LOC entity a target), which get the KL
+term only. Never pass an evaluation set (bench/data/fr_target_sentiment.jsonl) there.
 """
 
 from __future__ import annotations
@@ -21,17 +27,20 @@ from collections import defaultdict
 from pathlib import Path
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from service.engines.polarity.batching import Encoded, collate, encode  # noqa: E402
+from service.engines.polarity.batching import Encoded, batches, collate, encode  # noqa: E402
 from service.engines.polarity.loader import Base, build_classifier, load_base  # noqa: E402
-from service.engines.polarity.weights import save_weights  # noqa: E402
+from service.engines.polarity.weights import read_weights, save_weights  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "eval" / "newsmtsc"
 LABEL = {-1: 0, 0: 1, 1: 2}
+NO_LABEL = -100  # cross-entropy's ignore_index: an unlabelled target
+TARGET_TYPES = ("PER", "ORG", "LOC")
 
 
 def read_rows(path: Path) -> list[dict]:
@@ -55,6 +64,63 @@ def examples(rows: list[dict], variant: str) -> tuple[list[tuple[str, list]], li
     items = [(s, [(r["from"], r["to"]) for r in g]) for s, g in grouped.items()]
     labels = [[LABEL[r["polarity"]] for r in g] for g in grouped.values()]
     return items, labels
+
+
+def unlabelled_items(paths: list[Path]) -> list[tuple[str, list]]:
+    """NER sentences (``{"text", "entities": [[start, end, type]]}``) with at least one
+    PER/ORG/LOC entity, each entity a target: the actors the service scores."""
+    items = []
+    for path in paths:
+        for row in read_rows(path):
+            spans = sorted({(a, b) for a, b, kind in row["entities"] if kind in TARGET_TYPES})
+            if spans:
+                items.append((row["text"], spans))
+    return items
+
+
+def distil_loss(
+    student: torch.Tensor,
+    teacher: torch.Tensor,
+    gold: torch.Tensor,
+    alpha: float,
+    temperature: float,
+    class_weight: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """``alpha * KL(teacher_T || student_T) * T^2 + (1 - alpha) * CE(student, gold)``.
+
+    Logits are (K, 3); ``gold`` holds :data:`NO_LABEL` for unlabelled targets, which get the
+    KL term only. The KL is a mean over all K targets, the CE a (class-weighted) mean over the
+    labelled ones; T^2 keeps the soft term's gradients at the hard term's scale (Hinton et al.).
+    """
+    soft = F.kl_div(
+        F.log_softmax(student / temperature, -1),
+        F.log_softmax(teacher / temperature, -1),
+        reduction="batchmean",
+        log_target=True,
+    )
+    loss = alpha * soft * temperature**2
+    if (gold != NO_LABEL).any():
+        hard = F.cross_entropy(student, gold, weight=class_weight, ignore_index=NO_LABEL)
+        loss = loss + (1 - alpha) * hard
+    return loss
+
+
+@torch.inference_mode()
+def teacher_logits(path: Path, base: Base, encoded: list[Encoded], variant: str) -> list:
+    """The teacher's logits (targets, 3) for every item, one bf16 pass over all of them."""
+    weights = read_weights(path)
+    if weights.meta.get("variant", "pooled") != variant:
+        raise SystemExit(f"{path} is a {weights.meta.get('variant')} model, not {variant}")
+    teacher = build_classifier(base, weights.layers)
+    teacher.load_trained(weights.state)
+    teacher.eval()
+    out: list = [None] * len(encoded)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        for batch in batches(encoded, 32, base.pad_id):
+            logits = teacher(batch).float()
+            for b, item in enumerate(batch.items):
+                out[item] = logits[batch.target_rows == b]
+    return out
 
 
 def shuffled_batches(encoded: list[Encoded], size: int, rng: random.Random) -> list[list[int]]:
@@ -111,11 +177,19 @@ def main() -> int:
         help="no bf16 autocast (it trains ~1.5x faster on AVX512-BF16)",
     )
     ap.add_argument("--limit", type=int, default=0, help="train on N sentences (smoke test)")
+    ap.add_argument("--teacher", type=Path, help="distil from this weights file")
+    ap.add_argument("--distil-alpha", type=float, default=0.9, help="weight of the KL term")
+    ap.add_argument("--temperature", type=float, default=2.0)
+    ap.add_argument(
+        "--unlabelled", type=Path, nargs="*", default=[], help="NER jsonl files (needs --teacher)"
+    )
     ap.add_argument("--data", type=Path, default=DATA)
     ap.add_argument(
         "--out", type=Path, default=ROOT / ".cache" / "polarity" / "polarity.safetensors"
     )
     args = ap.parse_args()
+    if (args.teacher or args.unlabelled) and (args.variant == "marked" or not args.teacher):
+        ap.error("--teacher is for the pooled and bracketed variants; --unlabelled needs it")
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -128,7 +202,19 @@ def main() -> int:
     if args.limit:
         picked = rng.sample(range(len(items)), args.limit)
         items, labels = [items[i] for i in picked], [labels[i] for i in picked]
+    counts = torch.bincount(torch.tensor([x for ls in labels for x in ls]), minlength=3).float()
+    extra = unlabelled_items(args.unlabelled)
+    items, labels = items + extra, labels + [[NO_LABEL] * len(spans) for _, spans in extra]
     encoded = encode(base.tokenizer, items, args.max_tokens, args.variant == "bracketed")
+    soft: list = []
+    if args.teacher:
+        t0 = time.time()
+        soft = teacher_logits(args.teacher, base, encoded, args.variant)
+        print(
+            f"teacher {args.teacher.name}: {len(items)} items ({len(extra)} unlabelled) "
+            f"in {(time.time() - t0) / 60:.1f} min",
+            flush=True,
+        )
 
     params = [p for p in model.parameters() if p.requires_grad]
     print(f"trainable parameters: {sum(p.numel() for p in params) / 1e6:.1f} M", flush=True)
@@ -138,8 +224,8 @@ def main() -> int:
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimiser, lambda s: s / warm if s < warm else max(0.0, (steps - s) / (steps - warm))
     )
-    counts = torch.bincount(torch.tensor([x for ls in labels for x in ls]), minlength=3).float()
-    loss_fn = nn.CrossEntropyLoss(weight=counts.sum() / (3 * counts))
+    class_weight = counts.sum() / (3 * counts)
+    loss_fn = nn.CrossEntropyLoss(weight=class_weight)
 
     log = {"args": {k: str(v) for k, v in vars(args).items()}, "epochs": []}
     model.train()
@@ -153,7 +239,18 @@ def main() -> int:
             # the optimiser state stay fp32.
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=not args.fp32):
                 logits = model(batch)
-            loss = loss_fn(logits.float(), gold)
+            if soft:
+                teacher = torch.cat([soft[i] for i in chunk])
+                loss = distil_loss(
+                    logits.float(),
+                    teacher,
+                    gold,
+                    args.distil_alpha,
+                    args.temperature,
+                    class_weight,
+                )
+            else:
+                loss = loss_fn(logits.float(), gold)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(params, 1.0)
             optimiser.step()
@@ -184,6 +281,11 @@ def main() -> int:
             "lr": str(args.lr),
             "autocast": "fp32" if args.fp32 else "bf16",
         }
+        if args.teacher:
+            meta["distil"] = (
+                f"teacher={args.teacher.name} alpha={args.distil_alpha} T={args.temperature} "
+                f"unlabelled={','.join(p.name for p in args.unlabelled)}"
+            )
         digest = save_weights(model, args.out, meta)
         log.update(sha256=digest, minutes=round((time.time() - began) / 60, 1))
         log["torch"] = torch.__version__
