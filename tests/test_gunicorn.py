@@ -11,7 +11,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -274,6 +274,35 @@ def test_workers_recycle_on_engine_documents_not_on_cached_answers(tmp_path_fact
         assert set(_model_loads(log)) == {server.proc.pid}
 
 
+def _until_both_workers_answer(
+    server: Server, label: str, body: Callable[[int], dict]
+) -> tuple[dict[str, dict], set[int]]:
+    """POST ``body(i)`` in rounds of 8 concurrent requests until both workers have answered
+    (at most five rounds); the answers by request id, and the pids that served them.
+
+    Which worker takes a request is up to the kernel and the load; a hung worker never
+    answers, so it never shows up among the pids.
+    """
+
+    def call(i: int) -> tuple[str, dict]:
+        rid = f"{label}-{os.getpid()}-{i}"
+        reply = requests.post(
+            f"{server.base}/v1/enrich", json=body(i), headers={"X-Request-ID": rid}, timeout=60
+        )
+        return rid, check(reply, "/v1/enrich")
+
+    answers: dict[str, dict] = {}
+    pids: set[int] = set()
+    with ThreadPoolExecutor(8) as pool:
+        for first in range(0, 40, 8):
+            answers.update(pool.map(call, range(first, first + 8)))
+            time.sleep(0.5)  # let the access lines reach the log
+            pids = set(_access_pids(server.log, set(answers)).values())
+            if len(pids) == 2:
+                break
+    return answers, pids
+
+
 def test_stanza_workers_forked_from_a_master_holding_torch_models_do_not_hang(tmp_path_factory):
     # The master loads the Stanza (PyTorch) models, then forks two workers that run two torch
     # threads each: the layout that hangs workers when the master has also run inference.
@@ -282,29 +311,14 @@ def test_stanza_workers_forked_from_a_master_holding_torch_models_do_not_hang(tm
     with _serve(tmp_path_factory, TORCH_THREADS="2", **env) as server:
         assert _model_loads(server.log) == [server.proc.pid] * 2
 
-        def call(i: int) -> tuple[str, dict]:
-            rid = f"stanza-fork-{os.getpid()}-{i}"
-            text = f"Antony Blinken a rencontré Sergueï Lavrov à Genève, le {i + 1} janvier."
-            reply = requests.post(
-                f"{server.base}/v1/enrich",
-                json={"text": text, "language": "fr"},
-                headers={"X-Request-ID": rid},
-                timeout=60,
-            )
-            return rid, check(reply, "/v1/enrich")
-
-        # Which worker takes a request is up to the kernel and the load: send rounds of 8
-        # concurrent requests until both workers have run inference (a hung worker never
-        # answers, so it never shows up), at most five rounds.
-        answers: dict[str, dict] = {}
-        pids: set[int] = set()
-        with ThreadPoolExecutor(8) as pool:
-            for first in range(0, 40, 8):
-                answers.update(pool.map(call, range(first, first + 8)))
-                time.sleep(0.5)  # let the access lines reach the log
-                pids = set(_access_pids(server.log, set(answers)).values())
-                if len(pids) == 2:
-                    break
+        answers, pids = _until_both_workers_answer(
+            server,
+            "stanza-fork",
+            lambda i: {
+                "text": f"Antony Blinken a rencontré Sergueï Lavrov à Genève, le {i + 1} janvier.",
+                "language": "fr",
+            },
+        )
         assert {body["engine"]["name"] for body in answers.values()} == {"stanza"}
         assert all("Antony Blinken" in {a["name"] for a in b["actors"]} for b in answers.values())
         assert len(pids) == 2
@@ -349,25 +363,11 @@ def test_workers_forked_from_a_master_holding_the_polarity_model_answer_with_it(
         ]
         assert loads == [server.proc.pid]
 
-        def call(i: int) -> tuple[str, dict]:
-            rid = f"polarity-fork-{os.getpid()}-{i}"
-            reply = requests.post(
-                f"{server.base}/v1/enrich",
-                json={"text": f"Canada praised Mexico on day {i + 1}.", "language": "en"},
-                headers={"X-Request-ID": rid},
-                timeout=60,
-            )
-            return rid, check(reply, "/v1/enrich")
-
-        answers: dict[str, dict] = {}
-        pids: set[int] = set()
-        with ThreadPoolExecutor(8) as pool:
-            for first in range(0, 40, 8):  # until both workers have run the model
-                answers.update(pool.map(call, range(first, first + 8)))
-                time.sleep(0.5)
-                pids = set(_access_pids(server.log, set(answers)).values())
-                if len(pids) == 2:
-                    break
+        answers, pids = _until_both_workers_answer(
+            server,
+            "polarity-fork",
+            lambda i: {"text": f"Canada praised Mexico on day {i + 1}.", "language": "en"},
+        )
         assert len(pids) == 2
         assert all("polarity" in b["engine"]["models"] for b in answers.values())
         assert all(b["timings"]["model_ms"] > 0 for b in answers.values())
