@@ -10,14 +10,15 @@ from pathlib import Path
 
 import torch
 
+from service.config import DEFAULT_POLARITY_WEIGHTS
 from service.engines.base import EngineLoadError
 from service.engines.polarity.attribution import WordWeight, integrated_gradients, per_word
 from service.engines.polarity.batching import Encoded, Item, batches, encode
 from service.engines.polarity.loader import Base, build_classifier, load_base
 from service.engines.polarity.weights import read_weights
 
-# Where committed weights will live; until then a path is passed explicitly.
-DEFAULT_WEIGHTS = Path(__file__).with_name("weights") / "polarity.safetensors"
+# The committed weights' place, as the settings' default (POLARITY_WEIGHTS) names it.
+DEFAULT_WEIGHTS = DEFAULT_POLARITY_WEIGHTS
 
 Probabilities = tuple[float, float, float]
 # A sentence, its targets' spans as scored, and which of them to explain.
