@@ -49,11 +49,6 @@ class ModelReadings:
         self.by_span = by_span
         self.sent = sent or Sent()
 
-    def value(self, mention: Mention) -> float | None:
-        """P(positive) - P(negative) toward the mention; None if it was not scored."""
-        probs = self.by_span.get((mention.start, mention.end))
-        return None if probs is None else probs[2] - probs[0]
-
     def contribution(self, mention: Mention, reported: bool) -> Contribution | None:
         """The model's reading of one mention as evidence about its actor or target."""
         probs = self.by_span.get((mention.start, mention.end))
