@@ -61,9 +61,9 @@ def load_target_model(settings: Settings) -> tuple[PolarityScorer | None, Polari
         return None, PolarityStatus("missing", detail=detail)
     if not path.is_file():  # under "on"
         raise PolarityUnavailableError(
-            f"POLARITY_MODEL=on but there is no polarity weights file at {path} (the trained "
-            f"weights are committed at {DEFAULT_POLARITY_WEIGHTS}; `make train` makes them; "
-            "POLARITY_WEIGHTS names another file; POLARITY_MODEL=off serves lexicon-only)"
+            f"POLARITY_MODEL=on but there is no polarity weights file at {path} (trained "
+            f"weights go to {DEFAULT_POLARITY_WEIGHTS} once committed; `make train` makes "
+            "them; POLARITY_WEIGHTS names another file; POLARITY_MODEL=off serves lexicon-only)"
         )
     began = time.perf_counter()
     try:
