@@ -43,6 +43,23 @@ NO_LABEL = -100  # cross-entropy's ignore_index: an unlabelled target
 TARGET_TYPES = ("PER", "ORG", "LOC")
 
 
+def param_groups(model: nn.Module, lr: float, decay: float, layers: int) -> list[dict]:
+    """Optimiser groups: with ``decay`` < 1 the lower layers move less (they hold what
+    pretraining learnt that any task needs), the head and the top layer at ``lr``; the
+    embeddings' trained parts count as layer 0."""
+    groups: dict[float, list[nn.Parameter]] = defaultdict(list)
+    for name, param in model.named_parameters():
+        if not param.requires_grad:
+            continue
+        depth = layers + 1
+        if ".layer." in name:
+            depth = int(name.split(".layer.")[1].split(".")[0]) + 1
+        elif "embeddings" in name:
+            depth = 0
+        groups[lr * decay ** max(0, layers - depth)].append(param)
+    return [{"params": ps, "lr": rate} for rate, ps in groups.items()]
+
+
 def read_rows(path: Path) -> list[dict]:
     """NewsMTSC rows: sentence, from, to, polarity (-1, 0, 1)."""
     with path.open(encoding="utf-8") as fh:
@@ -167,6 +184,12 @@ def main() -> int:
     ap.add_argument("--variant", choices=("pooled", "bracketed", "marked"), default="bracketed")
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--lr", type=float, default=4e-5)
+    ap.add_argument(
+        "--layer-decay",
+        type=float,
+        default=1.0,
+        help="layer-wise lr decay: layer k of L trains at lr * decay^(L - k), the head at lr",
+    )
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--max-tokens", type=int, default=160)
     ap.add_argument("--seed", type=int, default=0)
@@ -218,7 +241,9 @@ def main() -> int:
 
     params = [p for p in model.parameters() if p.requires_grad]
     print(f"trainable parameters: {sum(p.numel() for p in params) / 1e6:.1f} M", flush=True)
-    optimiser = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
+    optimiser = torch.optim.AdamW(
+        param_groups(model, args.lr, args.layer_decay, args.layers), weight_decay=0.01
+    )
     steps = args.epochs * -(-len(encoded) // args.batch)
     warm = max(1, steps // 10)
     schedule = torch.optim.lr_scheduler.LambdaLR(
@@ -279,6 +304,7 @@ def main() -> int:
             "seed": str(args.seed),
             "epochs": f"{epoch}/{args.epochs}",
             "lr": str(args.lr),
+            "layer_decay": str(args.layer_decay),
             "autocast": "fp32" if args.fp32 else "bf16",
         }
         if args.teacher:
