@@ -47,11 +47,12 @@ from harness import (
     Gunicorn,
     Servers,
     exit_on_sigterm,
+    load_client,
+    log_progress,
     machine,
     post,
     revision,
     scrape,
-    wrk_available,
 )
 from perf_articles import SAMPLE, compose, sample
 from perf_figures import (
@@ -59,28 +60,16 @@ from perf_figures import (
     batching,
     cache_diagnostics,
     cache_figures,
-    cpu_ratio,
     memory_snapshot,
     overhead,
-    ratio,
     scaling,
     torch_threads,
     warm_up,
 )
 from perf_floor_app import store
-from perf_model import model_figures, model_rows
-from perf_report import Figure, as_json, table
+from perf_model import model_figures
+from perf_report import as_json, engine_rows, model_rows, table
 
-# Targets the issue sets, and two the deployment implies (k8s/deployment.yaml: a 4Gi memory
-# limit for two workers, a startup probe of 30 x 10 s).
-OVERHEAD_MAX = 1.10
-CACHED_P50_MS, CACHED_P99_MS = 2.0, 5.0
-FLOOR_RATIO_MIN = 0.7
-CACHED_RATIO_MAX = 1 / 200
-BATCH_RATIO_MAX = 0.6
-SLOPE_MAX = 1.10
-POD_MEMORY_MIB = 4096
-STARTUP_BUDGET_S = 300
 # Figures 1-6 measure the service around its engine, as before the polarity model existed;
 # the model's own cost (time, memory) is figure 7, measured with it on and off side by side.
 NO_MODEL = {"POLARITY_MODEL": "off"}
@@ -173,30 +162,20 @@ def plans(args: argparse.Namespace, stanza_dir: Path | None) -> tuple[Plan, list
 
 
 class Bench(Servers):
-    """The servers of one benchmark run (:class:`harness.Servers`), with its clock."""
+    """The servers of one benchmark run (:class:`harness.Servers`), with its clock.
+
+    Every gunicorn runs torch on one thread, as the service's default, with a long budget
+    (the default 60 s would answer 503 to a Stanza batch of 32 articles) and room for figure
+    3's batch (32 articles of up to 5,000 words: about 320,000 characters, past the default
+    MAX_BATCH_CHARS of 200,000, which would answer 413).
+    """
 
     def __init__(self, workdir: Path, logs: Path, redis_url: str | None) -> None:
-        super().__init__(workdir, logs, redis_url, name="perf")
+        defaults = {"TORCH_THREADS": "1", "REQUEST_TIMEOUT_SECONDS": "900"}
+        defaults["MAX_BATCH_CHARS"] = "1000000"
+        super().__init__(workdir, logs, redis_url, "perf", defaults)
         self.began = time.monotonic()
-
-    def log(self, message: str) -> None:
-        """Progress on stderr, with the time since the start."""
-        print(f"[{time.monotonic() - self.began:6.0f}s] {message}", file=sys.stderr, flush=True)
-
-    def gunicorn(
-        self, name: str, env: dict[str, str], app: str = SERVICE_APP, extra: tuple = ()
-    ) -> Gunicorn:
-        """A gunicorn of the benchmark: torch on one thread, as the service's default, a
-        long budget (the default 60 s would answer 503 to a Stanza batch of 32 articles) and
-        room for figure 3's batch (32 articles of up to 5,000 words: about 320,000 characters,
-        past the default MAX_BATCH_CHARS of 200,000, which would answer 413)."""
-        full = {
-            "TORCH_THREADS": "1",
-            "REQUEST_TIMEOUT_SECONDS": "900",
-            "MAX_BATCH_CHARS": "1000000",
-            **env,
-        }
-        return super().gunicorn(name, full, app, extra)
+        self.log = log_progress(self.began)
 
 
 def scrape_metrics(base: str) -> dict[str, float]:
@@ -364,200 +343,10 @@ def model_stage(bench: Bench, args: argparse.Namespace) -> dict[str, Any]:
     if not weights.is_file():
         bench.log(f"model: figure 7 skipped: no polarity weights at {weights}")
         return {"skipped": f"no polarity weights at {weights}"}
-    env = {
-        "SERVICE_ENGINE": "spacy",
-        "SERVICE_LANGUAGES": "fr",
-        "STANZA_RESOURCES_DIR": str(ROOT / ".cache" / "no-stanza"),
-    }
     runs = 3 if args.quick else 7
     bench.log(f"model: figure 7 with {weights}")
-    return model_figures(
-        bench.gunicorn, bench.stop, bench.log, env, weights, args.bf16, runs, f"m-{bench.run_id}"
-    )
-
-
-def _cache_rows(
-    engine: str, variant: dict[str, Any], floor: dict[str, Any], uncached_ms: float, how: str
-) -> list[Figure]:
-    """Figure 2 rows for one way of calling the service (see :func:`cache_figures`)."""
-    one, many = variant["one_client"], variant["concurrent"]
-    to_floor = ratio(variant, floor)
-    efficiency = cpu_ratio(variant, floor)
-    cached = one["p50_ms"] / uncached_ms
-    log = many["server_log_delta"]
-    return [
-        Figure(
-            "2a",
-            engine,
-            f"cached p50, 1 client{how}",
-            one["p50_ms"],
-            "ms",
-            f"< {CACHED_P50_MS} ms, 0 errors",
-            one["p50_ms"] < CACHED_P50_MS and one["errors"] == 0,
-            f"{one['requests']} answers, {one['errors']} errors; floor app p50 "
-            f"{floor['one_client']['p50_ms']} ms, p99 {floor['one_client']['p99_ms']} ms",
-        ),
-        Figure(
-            "2a",
-            engine,
-            f"cached p99, 1 client{how}",
-            one["p99_ms"],
-            "ms",
-            f"< {CACHED_P99_MS} ms, 0 errors",
-            one["p99_ms"] < CACHED_P99_MS and one["errors"] == 0,
-        ),
-        Figure(
-            "2b",
-            engine,
-            f"cached, {many['clients']} clients / floor{how}",
-            round(to_floor, 3),
-            "ratio",
-            f">= {FLOOR_RATIO_MIN}, 0 errors",
-            to_floor >= FLOOR_RATIO_MIN and many["errors"] == 0,
-            f"service {many['answers_per_s_rounds']}/s (p50 {many['p50_ms']} ms, "
-            f"{many['errors']} errors; its log: {log['recycled_after_max_requests']} recycled, "
-            f"{log['killed_by_signal']} killed by a signal), floor "
-            f"{floor['concurrent']['answers_per_s_rounds']}/s "
-            f"({floor['concurrent']['errors']} errors), client {many['client']}, median of "
-            f"{many['rounds']} rounds of {many['seconds_per_round']} s; CPU of each worker "
-            f"per round {many['worker_cpu_share_rounds']}",
-        ),
-        Figure(
-            "2b",
-            engine,
-            f"CPU per cached answer, floor/service{how}",
-            round(efficiency, 3),
-            "ratio",
-            f">= {FLOOR_RATIO_MIN}",
-            efficiency >= FLOOR_RATIO_MIN,
-            f"server CPU ms per answer, by round: service "
-            f"{many['server_cpu_ms_per_answer_rounds']}, floor "
-            f"{floor['concurrent']['server_cpu_ms_per_answer_rounds']}",
-        ),
-        Figure(
-            "2c",
-            engine,
-            f"cached/uncached latency{how}",
-            round(cached, 5),
-            "ratio",
-            f"< 1/{round(1 / CACHED_RATIO_MAX)}",
-            cached < CACHED_RATIO_MAX,
-            f"{one['p50_ms']} ms / {uncached_ms} ms",
-        ),
-    ]
-
-
-def _server_rows(engine: str, servers: list[dict[str, Any]]) -> list[Figure]:
-    """Figure 4 and 6 rows, one per gunicorn started."""
-    memory_rows, start_rows = [], []
-    for server in servers:
-        what = f"{server['workers']} workers, {'preload' if server['preload'] else 'no preload'}"
-        if "memory" not in server:
-            memory_rows.append(
-                Figure(
-                    "4",
-                    engine,
-                    f"PSS total, {what}",
-                    None,
-                    "MiB",
-                    f"<= {POD_MEMORY_MIB} MiB",
-                    None,
-                    str(server.get("error", ""))[:200],
-                )
-            )
-            continue
-        mem = server["memory"]
-        pss = ", ".join(f"{w['pss_mib']:.0f}" for w in mem["workers"])
-        rss = ", ".join(f"{w['rss_mib']:.0f}" for w in mem["workers"])
-        memory_rows.append(
-            Figure(
-                "4",
-                engine,
-                f"PSS total, {what}",
-                mem["total_pss_mib"],
-                "MiB",
-                f"<= {POD_MEMORY_MIB} MiB (pod limit)",
-                mem["total_pss_mib"] <= POD_MEMORY_MIB,
-                f"{what}: master RSS {mem['master']['rss_mib']:.0f} / PSS "
-                f"{mem['master']['pss_mib']:.0f} MiB; workers RSS [{rss}] / PSS [{pss}] MiB",
-            )
-        )
-        loaded = server.get("all_workers_loaded_s")
-        start_rows.append(
-            Figure(
-                "6",
-                engine,
-                f"cold start to /readyz, {what}",
-                server["cold_start_s"],
-                "s",
-                f"<= {STARTUP_BUDGET_S} s (startup probe)",
-                server["cold_start_s"] <= STARTUP_BUDGET_S,
-                f"{what}: every worker loaded at {loaded} s" if loaded else "",
-            )
-        )
-    return memory_rows + start_rows
-
-
-def figures_of(engine: str, r: dict[str, Any]) -> list[Figure]:
-    """The table rows of one engine's results."""
-    over, batch, scale = r["overhead"], r["batching"], r["scaling"]
-    slopes = scale["slopes"]
-    worst = max(s["exponent"] for s in slopes) if slopes else None
-    per_k = ", ".join(
-        f"{s['chars'] / 1000:.0f}k: {s['ms_per_1k_chars']:.1f}" for s in scale["sizes"]
-    )
-    steps = ", ".join(
-        f"{s['from_chars'] / 1000:.0f}k->{s['to_chars'] / 1000:.0f}k {s['exponent']} "
-        f"(analysis {s['analysis_exponent']})"
-        for s in slopes
-    )
-    cache, diag = r["cache"], r["cache_no_recycling"]
-    floor, uncached = cache["floor"], cache["uncached_ms"]
-    rows = [
-        Figure(
-            "1",
-            engine,
-            "overhead HTTP/engine",
-            over["ratio"],
-            "ratio",
-            f"<= {OVERHEAD_MAX}",
-            over["ratio"] <= OVERHEAD_MAX,
-            f"medians of {over['runs']}: HTTP {over['http_ms_median']} ms, engine alone "
-            f"{over['engine_alone_ms_median']} ms (in the worker: engine "
-            f"{over['in_worker_engine_ms_median']} ms + analysis "
-            f"{over['in_worker_analysis_ms_median']} ms)",
-        ),
-        *_cache_rows(engine, cache["service"], floor, uncached, ""),
-        *_cache_rows(engine, diag["service"], diag["floor"], uncached, " [diag: no recycling]")[:4],
-        *_cache_rows(
-            engine,
-            diag["service_language_given"],
-            diag["floor"],
-            uncached,
-            " [diag: no recycling, language given]",
-        ),
-        Figure(
-            "3",
-            engine,
-            f"batch/singles ({batch['documents']} docs)",
-            batch["ratio"],
-            "ratio",
-            f"<= {BATCH_RATIO_MAX}",
-            batch["ratio"] <= BATCH_RATIO_MAX,
-            f"batch {batch['batch_s']} s, singles {batch['singles_s']} s, {batch['words']} words",
-        ),
-        Figure(
-            "5",
-            engine,
-            "scaling exponent (1 = linear)",
-            worst,
-            "",
-            f"<= {SLOPE_MAX}",
-            None if worst is None else worst <= SLOPE_MAX,
-            f"ms per 1k chars: {per_k}; exponents {steps}",
-        ),
-    ]
-    return rows + _server_rows(engine, r["servers"])
+    tag = f"m-{bench.run_id}"
+    return model_figures(bench.gunicorn, bench.stop, bench.log, weights, args.bf16, runs, tag)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -690,14 +479,14 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
     info["duration_s"] = round(time.monotonic() - bench.began, 1)
-    figures = [row for name, r in results.items() for row in figures_of(name, r)]
+    figures = [row for name, r in results.items() for row in engine_rows(name, r)]
     if model is not None and "skipped" not in model:
         figures += model_rows(model)
     report = {
         "machine": info,
         "command": "make bench" + ("  # --quick" if args.quick else ""),
         "revision": revision(),
-        "client": "wrk" if wrk_available() else "python-threads",
+        "client": load_client(),
         "sample": str(SAMPLE) if SAMPLE.is_file() else None,
         "stanza_models": build,
         "figures": as_json(figures),

@@ -23,9 +23,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-SAMPLE = ROOT.parent / "shared" / "samples" / "fr-russie-ukraine.txt"
+import harness  # noqa: F401 - first: it puts this tree's service on the path
+from perf_articles import sample
 
 
 def _answer(enricher: Any, text: str, explain: bool) -> tuple[float, dict]:
@@ -83,7 +82,7 @@ def main() -> int:
         return attribute(items)
 
     scorer.attribute = recorded
-    text = SAMPLE.read_text(encoding="utf-8")
+    text = sample().text
     figures: dict[str, list[float]] = {"plain": [], "explain": [], "model": [], "attribution": []}
     for run in range(args.runs + 1):  # the first run warms up
         for explain in (False, True):
