@@ -23,6 +23,7 @@ stops them in order) and every wait and loop is bounded.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import http.client
 import importlib.metadata
 import json
@@ -72,6 +73,24 @@ def log_progress(began: float) -> Callable[[str], None]:
     return lambda message: print(
         f"[{time.monotonic() - began:6.0f}s] {message}", file=sys.stderr, flush=True
     )
+
+
+def in_process(env: dict[str, str] | None = None, **overrides: Any) -> tuple[Any, Any, Any]:
+    """The service's enrichment path in this process, as a worker builds it, with a
+    throwaway cache: (settings, started engine registry, enricher). Settings come from
+    ``env`` (default: the environment), then ``overrides`` (``Settings`` field names)."""
+    from service.cache import MemoryCache
+    from service.config import Settings
+    from service.engines import EngineRegistry
+    from service.enrichment import Enricher
+    from service.language import LanguageDetector
+
+    settings = dataclasses.replace(Settings.from_env(env), **overrides)
+    registry = EngineRegistry(settings)
+    registry.start(background=False)
+    if not registry.ready():
+        raise RuntimeError(f"in-process engines not ready: {registry.statuses()}")
+    return settings, registry, Enricher(settings, registry, MemoryCache(0, 1), LanguageDetector())
 
 
 # ---------------------------------------------------------------------------- servers

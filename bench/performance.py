@@ -47,6 +47,7 @@ from harness import (
     Gunicorn,
     Servers,
     exit_on_sigterm,
+    in_process,
     load_client,
     log_progress,
     machine,
@@ -183,25 +184,6 @@ def scrape_metrics(base: str) -> dict[str, float]:
     return scrape(base, ("enrich_cache_total", "enrich_http_requests_total"))
 
 
-def _registry(plan: EnginePlan) -> Any:
-    from service.config import Settings
-    from service.engines import EngineRegistry
-
-    settings = Settings.from_env(
-        {
-            **plan.env,
-            "SERVICE_LANGUAGES": "fr",
-            "MEMORY_CACHE_ITEMS": "0",
-            "REQUEST_TIMEOUT_SECONDS": "3600",
-        }
-    )
-    registry = EngineRegistry(settings)
-    registry.start(background=False)
-    if not registry.ready():
-        raise RuntimeError(f"{plan.name}: in-process engine not ready: {registry.statuses()}")
-    return settings, registry
-
-
 # Variants of the service's gunicorn: the project's own settings (models loaded in the
 # master, before the fork), each worker loading its own models after the fork (the memory
 # and start-up figures it is chosen over), and workers never recycled (a diagnostic).
@@ -292,14 +274,11 @@ def run_engine(
     bench: Bench, shared: Plan, plan: EnginePlan, floors: dict[str, Gunicorn]
 ) -> dict[str, Any]:
     """Every figure of one engine."""
-    from service.cache import MemoryCache
-    from service.enrichment import Enricher
-    from service.language import LanguageDetector
-
     out: dict[str, Any] = {"label": plan.label}
     bench.log(f"{plan.name}: loading the engine in this process")
     began = time.monotonic()
-    settings, registry = _registry(plan)
+    env = {**plan.env, "SERVICE_LANGUAGES": "fr", "MEMORY_CACHE_ITEMS": "0"}
+    _, registry, enricher = in_process(env, request_timeout_seconds=3600)
     out["in_process_load_s"] = round(time.monotonic() - began, 1)
     out.update(_configured(bench, shared, plan, registry.get("fr"), floors))
 
@@ -313,7 +292,6 @@ def run_engine(
         bench.stop(server)
 
     bench.log(f"{plan.name}: scaling {plan.scaling_sizes} chars, in process")
-    enricher = Enricher(settings, registry, MemoryCache(0, 60), LanguageDetector())
     tag = f"scale-{bench.run_id}"
     out["scaling"] = scaling(enricher, plan.scaling_sizes, plan.scaling_reps, tag, bench.log)
     del enricher, registry

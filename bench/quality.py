@@ -30,16 +30,13 @@ from typing import Any
 
 import model_quality as mq  # first (through harness): this tree's service on the path
 import persent
-from harness import ROOT, machine
+from harness import ROOT, in_process, machine
 from ner_eval import public_ner
 
 from service.analysis.knowledge import fold
-from service.cache import MemoryCache
-from service.config import Settings
 from service.engines import EngineRegistry
 from service.engines.polarity import DEFAULT_WEIGHTS
 from service.enrichment import Answer, Enricher, EnrichRequest
-from service.language import LanguageDetector
 
 LABELS = {"positive": 1, "negative": -1, "neutral": 0, "mixed": 0}
 FRENCH_SET = ROOT / "bench" / "data" / "fr_target_sentiment.jsonl"
@@ -69,16 +66,9 @@ def setup(languages: tuple[str, ...], weights: Path, bf16: bool) -> Setup:
     """The production enrichment path with a throwaway cache, its engines, and the model of
     ``weights`` loaded the way the service loads it (``POLARITY_MODEL=on``)."""
     on = "on" if weights.is_file() else "off"
-    settings = dataclasses.replace(
-        Settings.from_env(),
-        languages=languages,
-        polarity_model=on,
-        polarity_weights=weights,
-        polarity_bf16=bf16,
+    _, registry, service = in_process(
+        languages=languages, polarity_model=on, polarity_weights=weights, polarity_bf16=bf16
     )
-    registry = EngineRegistry(settings)
-    registry.start(background=False)
-    service = Enricher(settings, registry, MemoryCache(0, 1), LanguageDetector())
     why_not = None if registry.polarity is not None else f"no weights file at {weights}"
     return Setup(service, registry, why_not)
 
