@@ -26,7 +26,6 @@ as JSON (also written to ``--json-out``).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import gc
 import json
 import os
@@ -34,7 +33,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -74,6 +73,7 @@ from perf_report import as_json, engine_rows, model_rows, table
 # Figures 1-6 measure the service around its engine, as before the polarity model existed;
 # the model's own cost (time, memory) is figure 7, measured with it on and off side by side.
 NO_MODEL = {"POLARITY_MODEL": "off"}
+FLOOR_APP = "perf_floor_app:create_app()"
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,10 +228,6 @@ def serve_and_measure(
     return server, out
 
 
-def _sample_text(tag: str) -> str:
-    return sample(tag).text
-
-
 def _configured(
     bench: Bench, shared: Plan, plan: EnginePlan, engine: Any, floors: dict[str, Gunicorn]
 ) -> dict[str, Any]:
@@ -246,7 +242,9 @@ def _configured(
         out["overhead"] = overhead(server, engine, sample, plan.overhead_runs, tag).as_dict()
         if plan.name == "stanza" and shared.threads_experiment:
             bench.log(f"{plan.name}: engine alone with 1 and 2 torch threads")
-            out["torch_threads"] = torch_threads(engine, _sample_text, 3, f"thr-{bench.run_id}")
+            out["torch_threads"] = torch_threads(
+                engine, lambda t: sample(t).text, 3, f"thr-{bench.run_id}"
+            )
 
         bench.log(f"{plan.name}: cache (1 client, then {shared.clients} clients), floor app")
 
@@ -330,64 +328,23 @@ def model_stage(bench: Bench, args: argparse.Namespace) -> dict[str, Any]:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="shorter runs, for development")
-    parser.add_argument(
-        "--engines",
-        default="spacy,stanza",
-        type=lambda s: tuple(s.split(",")),
-        help="comma-separated: spacy, stanza (default: both)",
-    )
-    parser.add_argument(
-        "--stanza-100k",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="also time a 100,000-character article with Stanza (about 2 minutes)",
-    )
-    parser.add_argument(
+    add, on_off = parser.add_argument, argparse.BooleanOptionalAction
+    add("--quick", action="store_true", help="shorter runs, for development")
+    engines = lambda s: tuple(s.split(","))  # noqa: E731
+    add("--engines", default="spacy,stanza", type=engines, help="spacy,stanza (default: both)")
+    add("--stanza-100k", action=on_off, default=True, help="Stanza on 100,000 characters too")
+    add(
         "--redis-url",
-        default=None,
-        help="use this Redis (with a key prefix of the run's own) instead of a private "
-        "redis-server; keys of the run are deleted at the end, nothing else is touched",
+        help="this Redis (under a key prefix of the run's own, deleted at the end) instead "
+        "of a private redis-server",
     )
-    parser.add_argument(
-        "--model",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="figure 7, the polarity model's cost (spaCy; skipped, saying why, without weights)",
-    )
-    parser.add_argument(
-        "--only-model",
-        action="store_true",
-        help="figure 7 alone (a few minutes): no engine figures",
-    )
-    parser.add_argument(
-        "--weights",
-        type=Path,
-        default=None,
-        help="polarity weights for figure 7 (default: the committed file)",
-    )
-    parser.add_argument(
-        "--bf16",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="the model's bf16 matmuls (default on, as the service's POLARITY_BF16)",
-    )
-    parser.add_argument(
-        "--json-out",
-        type=Path,
-        default=ROOT / ".cache" / "bench" / "performance.json",
-        help="where the JSON report is also written",
-    )
+    add("--model", action=on_off, default=True, help="figure 7 (skipped without weights)")
+    add("--only-model", action="store_true", help="figure 7 alone: no engine figures")
+    add("--weights", type=Path, help="polarity weights for figure 7 (default: the service's)")
+    add("--bf16", action=on_off, default=True, help="bf16 matmuls, as POLARITY_BF16's default")
+    default_out = ROOT / ".cache" / "bench" / "performance.json"
+    add("--json-out", type=Path, default=default_out, help="the JSON report is also written here")
     return parser.parse_args(argv)
-
-
-@contextlib.contextmanager
-def _workdir() -> Iterator[Path]:
-    path = Path(tempfile.mkdtemp(prefix="perf-bench-"))
-    try:
-        yield path
-    finally:
-        shutil.rmtree(path, ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -415,7 +372,8 @@ def main(argv: list[str] | None = None) -> int:
     build: dict[str, Any] | None = None
     foreign = ForeignCpu()
     foreign.start()
-    with _workdir() as workdir:
+    with tempfile.TemporaryDirectory(prefix="perf-bench-", ignore_cleanup_errors=True) as tmp:
+        workdir = Path(tmp)
         logs = args.json_out.parent / "logs"
         shutil.rmtree(logs, ignore_errors=True)
         logs.mkdir(parents=True)
@@ -436,11 +394,8 @@ def main(argv: list[str] | None = None) -> int:
             }
             floors = {}
             for kind in ("configured", "no-recycling") if engines else ():
-                app, flags = (
-                    "perf_floor_app:create_app()",
-                    ("--pythonpath", "bench", *KINDS[kind][1]),
-                )
-                floors[kind] = bench.gunicorn(f"floor-{kind}", floor_env, app, flags)
+                flags = ("--pythonpath", "bench", *KINDS[kind][1])
+                floors[kind] = bench.gunicorn(f"floor-{kind}", floor_env, FLOOR_APP, flags)
             for floor in floors.values():
                 floor.wait_ready(60)
             results = {plan.name: run_engine(bench, shared, plan, floors) for plan in engines}
