@@ -38,7 +38,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from harness import ROOT, Body, Gunicorn, Servers, exit_on_sigterm, get, machine
+from harness import ROOT, Body, Gunicorn, Servers, exit_on_sigterm, get, machine, request
 from harness import post as http_post
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -138,10 +138,8 @@ class Bystander:
     def _one(self, path: str, body: bytes | None = None) -> None:
         began = time.monotonic()
         try:
-            if body is None:
-                status = get(self.base + path, timeout=30, headers=AUTH).status
-            else:
-                status = http_post(self.base + path, body, timeout=30, headers=AUTH).status
+            method = "GET" if body is None else "POST"
+            status = request(method, self.base + path, body, 30, AUTH).status
             outcome = "" if status == 200 else str(status)
         except NO_ANSWER as exc:
             outcome = type(exc).__name__
