@@ -14,7 +14,9 @@ single-client :func:`latency_loop`, :func:`throughput`) and reports :func:`summa
   :func:`latency_loop`) where the client's own cost is part of a figure (a cached answer takes
   about a millisecond); ``requests`` sessions in :class:`Clients`, the load runs' threads,
   because a pooled connection that a recycled worker closed is reopened, not counted failed;
-- statistics: percentiles from :func:`statistics.quantiles`, latency and per-kind summaries.
+- statistics: percentiles from :func:`statistics.quantiles`, latency and per-kind summaries;
+- the service in this process (:func:`in_process`), for the figures that time the engine and
+  the analysis without HTTP, and for ``quality.py``.
 
 Every process runs in a session of its own (a Ctrl-C reaches only the benchmark, which then
 stops them in order) and every wait and loop is bounded.
