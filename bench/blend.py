@@ -59,8 +59,8 @@ def captured(path: Path, rows: int, language: str) -> tuple[list[int], list[list
         return summary
 
     analysis._target_sentiment = keep
-    weights = Settings.from_env().polarity_weights  # POLARITY_WEIGHTS, as the service reads it
-    service = setup((language,), weights, bf16=True).service
+    env = Settings.from_env()  # POLARITY_WEIGHTS and POLARITY_BF16, as the service reads them
+    service = setup((language,), env.polarity_weights, env.polarity_bf16).service
     for i in range(0, len(data), 32):
         batch = [
             EnrichRequest(
