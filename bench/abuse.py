@@ -22,7 +22,6 @@ W the worst case the limits allow, for the memory bound and the longest answer.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import http.client
 import json
 import os
@@ -39,19 +38,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import psutil
-from harness import (
-    ROOT,
-    Body,
-    Gunicorn,
-    Servers,
-    children,
-    cpu_seconds,
-    exit_on_sigterm,
-    get,
-    machine,
-    memory,
-)
+from harness import ROOT, Body, Gunicorn, Servers, exit_on_sigterm, get, machine, request
 from harness import post as http_post
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -97,11 +84,6 @@ class Watched:
         self._watcher = threading.Thread(target=self._watch, name="memory", daemon=True)
         self._watcher.start()
 
-    def _workers(self) -> list[int]:
-        with contextlib.suppress(psutil.Error):
-            return children(self.server.pid)
-        return []
-
     def _watch(self) -> None:
         while not self._stop.wait(0.25):
             for rss, pss in self.memory_now():
@@ -109,28 +91,16 @@ class Watched:
 
     def memory_now(self) -> list[tuple[float, float]]:
         """(RSS, PSS) in MiB of every live worker now."""
-        found = []
-        for pid in self._workers():
-            with contextlib.suppress(psutil.Error):  # a worker that died meanwhile
-                used = memory(pid)
-                found.append((used.rss, used.pss))
-        return found
-
-    def _cpu(self) -> float:
-        total = 0.0
-        for pid in self._workers():
-            with contextlib.suppress(psutil.Error):
-                total += cpu_seconds(pid)
-        return total
+        return [(m.rss, m.pss) for m in self.server.workers_memory()]
 
     def busy_for(self, limit: float = 120.0) -> float:
         """Seconds until every worker has used under 5% of a core for 2 s in a row."""
         began = time.monotonic()
         idle_since = None
-        last = self._cpu()
+        last = self.server.workers_cpu()
         while time.monotonic() - began < limit:
             time.sleep(0.5)
-            now = self._cpu()
+            now = self.server.workers_cpu()
             if now - last < 0.025:
                 idle_since = idle_since or time.monotonic() - 0.5
                 if time.monotonic() - idle_since >= 2:
@@ -168,10 +138,8 @@ class Bystander:
     def _one(self, path: str, body: bytes | None = None) -> None:
         began = time.monotonic()
         try:
-            if body is None:
-                status = get(self.base + path, timeout=30, headers=AUTH).status
-            else:
-                status = http_post(self.base + path, body, timeout=30, headers=AUTH).status
+            method = "GET" if body is None else "POST"
+            status = request(method, self.base + path, body, 30, AUTH).status
             outcome = "" if status == 200 else str(status)
         except NO_ANSWER as exc:
             outcome = type(exc).__name__

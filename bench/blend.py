@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from harness import machine  # first: it puts this tree's service on the path
-from quality import LABELS, _scores, enricher
+from quality import LABELS, _scores, setup
 
 import service.analysis as analysis
 from service.analysis import evidence
@@ -31,6 +31,7 @@ from service.analysis.mentions import Mention
 from service.analysis.sentiment import backoff
 from service.analysis.syntax import Tree
 from service.analysis.targets import Target
+from service.config import Settings
 from service.enrichment import Answer, EnrichRequest
 
 THRESHOLDS = (0.0, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.01)
@@ -58,7 +59,8 @@ def captured(path: Path, rows: int, language: str) -> tuple[list[int], list[list
         return summary
 
     analysis._target_sentiment = keep
-    service, _ = enricher((language,))
+    env = Settings.from_env()  # POLARITY_WEIGHTS and POLARITY_BF16, as the service reads them
+    service = setup((language,), env.polarity_weights, env.polarity_bf16).service
     for i in range(0, len(data), 32):
         batch = [
             EnrichRequest(

@@ -1,29 +1,31 @@
-"""The benchmarks' one harness: servers, clients, statistics and machine facts.
+"""The benchmarks' one harness: servers, processes, clients, statistics, machine facts.
 
-``bench/performance.py`` (the figures), ``bench/load.py`` (the load and fault runs) and
-``bench/abuse.py`` (the hostile clients, each scenario on a fresh gunicorn) are built on it;
-a new run is a function that starts what it needs from :class:`Servers`, drives
-it with :class:`Clients` (or the single-client loops) and reports :func:`summarise`.
+``performance.py``, ``load.py`` (load and fault runs) and ``abuse.py`` are built on it: a run
+starts what it needs from :class:`Servers`, drives it with :class:`Clients` (or the
+single-client :func:`latency_loop`, :func:`throughput`) and reports :func:`summarise`.
 
 - servers: :class:`Servers` owns a private redis-server (``tests/servers.py``, shared with the
-  test suite) or a given Redis, and every :class:`Gunicorn` it started (the service or the
-  floor app), each on a free port with its own log, metrics directory and key prefix; it
-  stops them all whatever happens, and deletes only its own keys;
-- processes: memory and CPU time of a gunicorn's master and workers, and the CPU other
-  processes take meanwhile (psutil);
-- clients: :func:`post` and :func:`get` on a fresh connection, :func:`latency_loop` (one
-  kept-alive client), :func:`throughput` (N clients: ``wrk`` when installed, else threads),
-  and :class:`Clients`, the load runs' threads, each call checked by the run's own function;
+  test suite) or a given Redis under a key prefix of its own, and every :class:`Gunicorn` it
+  started, each on a free port with its own log and metrics directory; it stops them all
+  whatever happens and deletes only its own keys;
+- processes: memory and CPU time of processes and process trees (psutil), and
+  :class:`ForeignCpu`, the CPU other jobs take meanwhile;
+- clients: two stacks on purpose. ``http.client`` (:func:`post`, :func:`get`,
+  :func:`latency_loop`) where the client's own cost is part of a figure (a cached answer takes
+  about a millisecond); ``requests`` sessions in :class:`Clients`, the load runs' threads,
+  because a pooled connection that a recycled worker closed is reopened, not counted failed;
 - statistics: percentiles from :func:`statistics.quantiles`, latency and per-kind summaries;
-- machine facts: :func:`machine` and :func:`revision`.
+- the service in this process (:func:`in_process`), for the figures that time the engine and
+  the analysis without HTTP, and for ``quality.py``.
 
-Every process is started in its own session (a Ctrl-C in the terminal reaches only the
-benchmark, which then stops them in order) and every wait and loop is bounded.
+Every process runs in a session of its own (a Ctrl-C reaches only the benchmark, which then
+stops them in order) and every wait and loop is bounded.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import http.client
 import importlib.metadata
 import json
@@ -44,7 +46,6 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import FrameType
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -59,22 +60,42 @@ from tests.servers import RedisServer, free_port  # noqa: E402 - after the path 
 
 SERVICE_APP = "service:create_app()"
 JSON_HEADERS = {"Content-Type": "application/json"}
-# Load runs' per-call timeout: longer than the service's own budget (60 s), so that a slow
-# answer shows up as the service's 503 rather than as a client-side abort.
+# Longer than the service's own budget (60 s): a slow answer shows as the service's 503, not
+# as a client-side abort.
 CLIENT_TIMEOUT_SECONDS = 90.0
-
-
-# ---------------------------------------------------------------------------- servers
 
 
 def exit_on_sigterm() -> None:
     """Turn SIGTERM into SystemExit so that ``finally`` blocks stop the servers."""
+    signal.signal(signal.SIGTERM, lambda signum, _: sys.exit(128 + signum))
 
-    def _raise(signum: int, frame: FrameType | None) -> None:
-        raise SystemExit(128 + signum)
 
-    signal.signal(signal.SIGTERM, _raise)
+def log_progress(began: float) -> Callable[[str], None]:
+    """A progress printer for stderr, each line with the seconds since ``began``."""
+    return lambda message: print(
+        f"[{time.monotonic() - began:6.0f}s] {message}", file=sys.stderr, flush=True
+    )
 
+
+def in_process(env: dict[str, str] | None = None, **overrides: Any) -> tuple[Any, Any, Any]:
+    """The service's enrichment path in this process, as a worker builds it, with a
+    throwaway cache: (settings, started engine registry, enricher). Settings come from
+    ``env`` (default: the environment), then ``overrides`` (``Settings`` field names)."""
+    from service.cache import MemoryCache
+    from service.config import Settings
+    from service.engines import EngineRegistry
+    from service.enrichment import Enricher
+    from service.language import LanguageDetector
+
+    settings = dataclasses.replace(Settings.from_env(env), **overrides)
+    registry = EngineRegistry(settings)
+    registry.start(background=False)
+    if not registry.ready():
+        raise RuntimeError(f"in-process engines not ready: {registry.statuses()}")
+    return settings, registry, Enricher(settings, registry, MemoryCache(0, 1), LanguageDetector())
+
+
+# ---------------------------------------------------------------------------- servers
 
 _LOG_NEEDLES = {
     "worker_boots": b"Booting worker",
@@ -88,16 +109,11 @@ _STATUS = re.compile(rb'"status":(\d{3})')
 
 
 class Gunicorn:
-    """``python -m gunicorn -c gunicorn.conf.py [extra] APP`` from the repository root (or
-    from ``cwd``, another checkout, whose ``service`` it then runs)."""
+    """``python -m gunicorn -c gunicorn.conf.py [extra] APP``, run in ``cwd`` (this checkout,
+    or another one whose ``service`` it then serves)."""
 
     def __init__(
-        self,
-        env: dict[str, str],
-        log_path: Path,
-        app: str = SERVICE_APP,
-        extra: tuple = (),
-        cwd: Path = ROOT,
+        self, env: dict[str, str], log_path: Path, app: str, extra: tuple, cwd: Path
     ) -> None:
         self.env = env
         self.cwd = cwd
@@ -115,7 +131,7 @@ class Gunicorn:
         return self._proc.pid
 
     def start(self) -> None:
-        """Start the master (it forks the workers); the clock of the cold start starts here."""
+        """Start the master (it forks the workers); the cold start's clock starts here."""
         with open(self.log_path, "wb") as log:
             self.started = time.monotonic()
             self._proc = subprocess.Popen(
@@ -128,7 +144,6 @@ class Gunicorn:
             )
 
     def _until(self, done: Callable[[], bool], timeout: float, what: str, since: float) -> float:
-        """Poll ``done`` until true; the seconds from ``since``."""
         assert self._proc is not None
         while time.monotonic() - since < timeout:
             if done():
@@ -157,8 +172,8 @@ class Gunicorn:
         return self._until(loaded, timeout, "every worker loaded", self.started)
 
     def wait_settled(self, timeout: float, calm: float = 3.0) -> float:
-        """Seconds until ``/readyz`` has answered 200 for ``calm`` seconds in a row (after
-        load, recycled workers may still be loading their models)."""
+        """Seconds until ``/readyz`` answered 200 for ``calm`` seconds in a row (recycled
+        workers may still be loading their models)."""
         since: list[float | None] = [None]
 
         def calm_enough() -> bool:
@@ -170,30 +185,35 @@ class Gunicorn:
 
     def worker_pids(self) -> list[int]:
         """The workers alive now."""
-        return children(self.pid)
+        with contextlib.suppress(psutil.Error):
+            return sorted(child.pid for child in psutil.Process(self.pid).children())
+        return []
+
+    def workers_cpu(self) -> float:
+        """CPU seconds of the live workers so far (one request at a time: its cost)."""
+        return sum(cpu_seconds(pid) for pid in self.worker_pids())
+
+    def workers_memory(self) -> list[Memory]:
+        """Memory of each live worker."""
+        found = [memory(pid) for pid in self.worker_pids()]
+        return [m for m in found if m is not None]
 
     def log_count(self, needle: str) -> int:
         """How many log lines contain ``needle``."""
+        return sum(needle.encode() in line for line in self._log_lines())
+
+    def _log_lines(self) -> list[bytes]:
         try:
-            with open(self.log_path, "rb") as log:
-                return sum(needle.encode() in line for line in log)
+            return self.log_path.read_bytes().splitlines()
         except OSError:
-            return 0
+            return []
 
     def log_summary(self) -> dict[str, Any]:
-        """What the log says happened: worker boots and recycles, workers killed by a
-        signal, native crashes, answers by status, lines by level, and the distinct
-        WARNING/ERROR/CRITICAL messages and non-JSON lines (what went wrong or was noticed)."""
-        counts: Counter[str] = Counter()
-        statuses: Counter[str] = Counter()
-        levels: Counter[str] = Counter()
-        notable: Counter[str] = Counter()
-        try:
-            with open(self.log_path, "rb") as log:
-                lines = log.read().splitlines()
-        except OSError:
-            return {}
-        for line in lines:
+        """What the log says happened: worker boots, recycles, kills by signal, native
+        crashes, answers by status, lines by level, and the distinct WARNING and worse
+        messages and non-JSON lines."""
+        counts, statuses, levels, notable = Counter(), Counter(), Counter(), Counter()
+        for line in self._log_lines():
             for name, needle in _LOG_NEEDLES.items():
                 counts[name] += needle in line
             level = _LEVEL.search(line) if line.startswith(b"{") else None
@@ -215,14 +235,11 @@ class Gunicorn:
 
     def log_tail(self, chars: int = 3000) -> str:
         """The end of the log."""
-        try:
-            return self.log_path.read_text(errors="replace")[-chars:]
-        except OSError:
-            return ""
+        return b"\n".join(self._log_lines()).decode(errors="replace")[-chars:]
 
     def stop(self, timeout: float = 45.0) -> int | None:
-        """SIGTERM to the master (graceful: in-flight requests finish), SIGKILL to its
-        session past ``timeout``; the master's exit code (None if it never started)."""
+        """SIGTERM to the master (in-flight requests finish), SIGKILL to its session past
+        ``timeout``; the master's exit code (None if it never started)."""
         if self._proc is None:
             return None
         if self._proc.poll() is None:
@@ -258,11 +275,13 @@ class Servers:
         logs: Path | None = None,
         redis_url: str | None = None,
         name: str = "bench",
+        defaults: dict[str, str] | None = None,
     ) -> None:
         self.workdir = workdir
         self.logs = logs or workdir
         self.run_id = uuid.uuid4().hex[:8]
         self.prefix = f"{name}-{self.run_id}"
+        self.defaults = defaults or {}  # the run's environment for every gunicorn
         self.server_logs: dict[str, dict[str, Any]] = {}
         self._running: list[Gunicorn] = []
         self.redis_server: RedisServer | None = None
@@ -287,8 +306,8 @@ class Servers:
         extra: tuple = (),
         cwd: Path = ROOT,
     ) -> Gunicorn:
-        """A gunicorn on a free port with its own metrics directory, log and cache prefix
-        (two workers of four threads unless ``env`` says otherwise), started in ``cwd``."""
+        """A started gunicorn on a free port with its own metrics directory, log and cache
+        prefix (two workers of four threads unless ``env`` says otherwise)."""
         metrics = tempfile.mkdtemp(prefix=f"{name}-metrics-", dir=self.workdir)
         full = {
             "PORT": str(free_port()),
@@ -298,6 +317,7 @@ class Servers:
             "GUNICORN_THREADS": "4",
             "PROMETHEUS_MULTIPROC_DIR": metrics,
             "PYTHONFAULTHANDLER": "1",  # a crashing worker writes its threads' stacks
+            **self.defaults,
             **env,
         }
         server = Gunicorn(full, self.logs / f"{name}.log", app, extra, cwd)
@@ -307,8 +327,7 @@ class Servers:
 
     def stop(self, server: Gunicorn) -> dict[str, Any]:
         """Stop one server; what its log says, with its exit code after SIGTERM."""
-        code = server.stop()
-        summary = {"exit_code_after_sigterm": code, **server.log_summary()}
+        summary = {"exit_code_after_sigterm": server.stop(), **server.log_summary()}
         self.server_logs[server.log_path.stem] = summary
         if server in self._running:
             self._running.remove(server)
@@ -331,10 +350,8 @@ def scrape(base: str, names: tuple[str, ...]) -> dict[str, float]:
     ``name{labels}``."""
     samples: dict[str, float] = {}
     for line in get(f"{base}/metrics", timeout=10).body.decode().splitlines():
-        if line.startswith("#") or " " not in line:
-            continue
         key, _, value = line.rpartition(" ")
-        if key.split("{", 1)[0] in names:
+        if not line.startswith("#") and key.split("{", 1)[0] in names:
             samples[key] = float(value)
     return samples
 
@@ -350,55 +367,46 @@ def delta(after: dict[str, float], before: dict[str, float]) -> dict[str, float]
 
 @dataclass(frozen=True, slots=True)
 class Memory:
-    """Resident, proportional (shared pages divided among their users) and unique memory
-    of one process, in MiB."""
+    """Resident, proportional (shared pages split among their users) and unique memory of
+    one process, in MiB."""
 
     rss: float
     pss: float
     uss: float
 
+    def as_dict(self) -> dict[str, float]:
+        """Rounded, with the units in the keys."""
+        return {f"{k}_mib": round(getattr(self, k), 1) for k in ("rss", "pss", "uss")}
 
-def memory(pid: int) -> Memory:
-    """RSS, PSS and USS of a process."""
-    info = psutil.Process(pid).memory_full_info()
+
+def memory(pid: int) -> Memory | None:
+    """RSS, PSS and USS of a process; None when it is gone."""
+    try:
+        info = psutil.Process(pid).memory_full_info()
+    except psutil.Error:
+        return None
     return Memory(info.rss / 2**20, info.pss / 2**20, info.uss / 2**20)
 
 
 def cpu_seconds(pid: int, reaped: bool = False) -> float:
-    """User plus system CPU time of a process so far; with ``reaped``, with that of its
-    children that have exited."""
-    times = psutil.Process(pid).cpu_times()
+    """User plus system CPU time of a process so far (0 when it is gone); with ``reaped``,
+    with that of its children that have exited."""
+    try:
+        times = psutil.Process(pid).cpu_times()
+    except psutil.Error:
+        return 0.0
     own = times.user + times.system
     return own + (times.children_user + times.children_system if reaped else 0.0)
 
 
-def children(pid: int) -> list[int]:
-    """Direct children of ``pid`` (gunicorn's workers)."""
-    return sorted(child.pid for child in psutil.Process(pid).children())
-
-
-def server_cpu_seconds(master: int) -> float:
-    """CPU time of a gunicorn server so far: the master's, its reaped workers' and its live
-    workers'. The difference over an interval is what the server spent in it, workers
-    recycled meanwhile included."""
-    total = cpu_seconds(master, reaped=True)
-    for pid in children(master):
-        with contextlib.suppress(psutil.Error):  # reaped meanwhile: then in the master's
-            total += cpu_seconds(pid)
-    return total
-
-
-def _tree_cpu_seconds(root: int) -> float:
-    total = cpu_seconds(root, reaped=True)
-    for child in psutil.Process(root).children(recursive=True):
-        with contextlib.suppress(psutil.Error):
-            total += cpu_seconds(child.pid, reaped=True)
-    return total
-
-
-def _busy_seconds() -> float:
-    times = psutil.cpu_times()
-    return sum(times) - times.idle - times.iowait - times.guest - times.guest_nice
+def tree_cpu_seconds(root: int) -> float:
+    """CPU time of a process and all its descendants, those reaped included: over an
+    interval, what a gunicorn spent, workers recycled meanwhile included."""
+    try:
+        descendants = psutil.Process(root).children(recursive=True)
+    except psutil.Error:
+        descendants = []
+    return cpu_seconds(root, True) + sum(cpu_seconds(p.pid, True) for p in descendants)
 
 
 def cpu_busy(seconds: float = 1.0) -> float:
@@ -407,8 +415,8 @@ def cpu_busy(seconds: float = 1.0) -> float:
 
 
 class ForeignCpu:
-    """Samples, every second, the CPU that processes outside this benchmark's own tree
-    use: another load test on the machine shows here, and makes the figures noisy."""
+    """Samples, every second, the CPU that processes outside this benchmark's own tree use:
+    another job on the machine shows here, and makes the figures noisy."""
 
     def __init__(self) -> None:
         self.shares: list[float] = []
@@ -420,11 +428,16 @@ class ForeignCpu:
         """Start sampling."""
         self._thread.start()
 
+    @staticmethod
+    def _busy() -> float:
+        t = psutil.cpu_times()
+        return sum(t) - t.idle - t.iowait - t.guest - t.guest_nice
+
     def _run(self) -> None:
         me = os.getpid()
-        busy, ours = _busy_seconds(), _tree_cpu_seconds(me)
+        busy, ours = self._busy(), tree_cpu_seconds(me)
         while not self._stop.wait(1.0):
-            busy2, ours2 = _busy_seconds(), _tree_cpu_seconds(me)
+            busy2, ours2 = self._busy(), tree_cpu_seconds(me)
             foreign = max(0.0, (busy2 - busy) - (ours2 - ours))
             self.shares.append(min(1.0, foreign / self._cores))
             busy, ours = busy2, ours2
@@ -433,15 +446,16 @@ class ForeignCpu:
         """Stop; the mean and the 95th percentile share of all cores used by others."""
         self._stop.set()
         self._thread.join(timeout=5)
+        shares = self.shares or [0.0]
         return {
             "seconds": len(self.shares),
-            "mean": round(statistics.fmean(self.shares or [0.0]), 3),
-            "p95": round(percentile(self.shares or [0.0], 95), 3),
+            "mean": round(statistics.fmean(shares), 3),
+            "p95": round(percentile(shares, 95), 3),
             "seconds_over_25pct": sum(s > 0.25 for s in self.shares),
         }
 
 
-# ---------------------------------------------------------------------------- clients
+# ------------------------------------------------------------ clients: http.client
 
 
 @dataclass(slots=True)
@@ -459,35 +473,33 @@ class Reply:
         return next((v for k, v in self.headers.items() if k.lower() == wanted), None)
 
 
-def _connection(url: str, timeout: float) -> http.client.HTTPConnection:
+def _connection(url: str, timeout: float) -> tuple[http.client.HTTPConnection, str]:
     parts = urlsplit(url)
     if parts.hostname not in ("127.0.0.1", "localhost", "::1"):
         raise ValueError(f"the benchmark talks to loopback only, not {parts.hostname}")
-    return http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
-
-
-def _path(url: str) -> str:
-    parts = urlsplit(url)
-    return parts.path + (f"?{parts.query}" if parts.query else "")
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    return http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout), path
 
 
 # A request body: bytes, or chunks sent with ``Transfer-Encoding: chunked``.
 Body = bytes | Iterable[bytes] | None
 
 
-def _once(
-    url: str, method: str, body: Body, timeout: float, headers: dict[str, str] | None
+def request(
+    method: str, url: str, body: Body, timeout: float, headers: dict[str, str] | None
 ) -> Reply:
-    conn = _connection(url, timeout)
+    """One request on a new connection (uncached runs are seconds apart: a kept-alive one
+    would meanwhile be closed by gunicorn's keep-alive); the client's time, end to end.
+    A body is sent as JSON unless ``headers`` say otherwise."""
+    conn, path = _connection(url, timeout)
     try:
         began = time.perf_counter()
         sent = {**(JSON_HEADERS if body is not None else {}), **(headers or {})}
-        conn.request(method, _path(url), body=body, headers=sent)
+        conn.request(method, path, body=body, headers=sent)
         response = conn.getresponse()
         data = response.read()
-        return Reply(
-            response.status, dict(response.getheaders()), data, time.perf_counter() - began
-        )
+        seconds = time.perf_counter() - began
+        return Reply(response.status, dict(response.getheaders()), data, seconds)
     finally:
         conn.close()
 
@@ -495,15 +507,13 @@ def _once(
 def post(
     url: str, body: Body, timeout: float = 900.0, headers: dict[str, str] | None = None
 ) -> Reply:
-    """POST ``body`` as JSON (unless ``headers`` say otherwise) on a new connection
-    (uncached runs are seconds apart: a kept-alive one would be closed by gunicorn's
-    keep-alive meanwhile); the client's time, end to end."""
-    return _once(url, "POST", body, timeout, headers)
+    """POST on a new connection (see :func:`request`)."""
+    return request("POST", url, body, timeout, headers)
 
 
 def get(url: str, timeout: float = 5.0, headers: dict[str, str] | None = None) -> Reply:
     """GET on a new connection."""
-    return _once(url, "GET", None, timeout, headers)
+    return request("GET", url, None, timeout, headers)
 
 
 @dataclass(slots=True)
@@ -531,9 +541,8 @@ def latency_loop(
 ) -> LoopResult:
     """``count`` sequential POSTs on one kept-alive connection, stopping at ``max_seconds``."""
     result = LoopResult()
-    conn = _connection(url, 10.0)
+    conn, path = _connection(url, 10.0)
     deadline = time.monotonic() + max_seconds
-    path = _path(url)
     try:
         for _ in range(count):
             if time.monotonic() > deadline:
@@ -546,7 +555,7 @@ def latency_loop(
             except (OSError, http.client.HTTPException):
                 result.io_errors += 1
                 conn.close()
-                conn = _connection(url, 10.0)
+                conn, path = _connection(url, 10.0)
                 continue
             if response.status != 200:
                 result.status_errors += 1
@@ -596,20 +605,16 @@ end
 """
 
 
-def wrk_available() -> bool:
-    """True when the ``wrk`` load generator is on the PATH (C, epoll: the client costs
-    little CPU on a 2-core machine)."""
-    return shutil.which("wrk") is not None
+def load_client() -> str:
+    """``wrk`` when on the PATH (C, epoll: the client costs little CPU on 2 cores), else
+    Python threads, which take CPU from the servers they measure."""
+    return "wrk" if shutil.which("wrk") else "python-threads"
 
 
 def throughput(url: str, body: bytes, clients: int, seconds: float) -> Throughput:
-    """``clients`` concurrent kept-alive clients POSTing ``body`` for ``seconds``: ``wrk``
-    when installed, else Python threads."""
-    return (
-        _wrk(url, body, clients, seconds)
-        if wrk_available()
-        else _threads(url, body, clients, seconds)
-    )
+    """``clients`` concurrent kept-alive clients POSTing ``body`` for ``seconds``."""
+    run = _wrk if load_client() == "wrk" else _threads
+    return run(url, body, clients, seconds)
 
 
 def _wrk(url: str, body: bytes, clients: int, seconds: float) -> Throughput:
@@ -631,8 +636,8 @@ def _wrk(url: str, body: bytes, clients: int, seconds: float) -> Throughput:
     failed = sum(summary[k] for k in ("connect", "read", "write", "timeout"))
     # wrk counts a non-2xx answer both as a request and as a status error.
     answers = summary["requests"] - summary["status"]
-    seconds = summary["duration_us"] / 1e6
     p50, p99 = summary["p50_us"] / 1000, summary["p99_us"] / 1000
+    seconds = summary["duration_us"] / 1e6
     return Throughput("wrk", clients, seconds, answers, failed + summary["status"], p50, p99)
 
 
@@ -660,28 +665,19 @@ def _threads(url: str, body: bytes, clients: int, seconds: float) -> Throughput:
     return Throughput("python-threads", clients, elapsed, len(flat), errors, p50, p99)
 
 
+# --------------------------------------------------------------- clients: requests
+
+
 @dataclass(slots=True)
 class Call:
-    """One HTTP call of a load run: its kind (for the statistics), method, path, JSON body
-    and whatever the run's check compares the answer with (``refs``). ``raw`` is sent
-    instead of the JSON body when set, with ``headers`` (hostile input: any bytes, any
-    content type)."""
+    """One call of a load run: its kind (for the statistics), method, path, JSON body and
+    whatever the run's check compares the answer with (``refs``)."""
 
     kind: str
     method: str
     path: str
     body: Any = None
     refs: list[Any] = field(default_factory=list)
-    raw: bytes | None = None
-    headers: dict[str, str] | None = None
-
-    def content(self) -> tuple[bytes | None, dict[str, str] | None]:
-        """The bytes to send and their headers."""
-        if self.raw is not None:
-            return self.raw, self.headers
-        if self.body is None:
-            return None, self.headers
-        return orjson.dumps(self.body), {**JSON_HEADERS, **(self.headers or {})}
 
 
 @dataclass(slots=True)
@@ -703,35 +699,30 @@ class Result:
         return self
 
 
-# A run's check of an answer: sets ``result.error`` (with :meth:`Result.fail`) when the
-# answer is not what the run expects.
+# A run's check of an answer: marks ``result`` failed when the answer is not what it expects.
 Check = Callable[[Call, requests.Response, Result], object]
 
 
 def send(session: requests.Session, base: str, call: Call, check: Check) -> Result:
-    """Make one call with the run's session (requests reopens a connection the server
-    closed while idle: a worker recycled between calls is no failure) and check it."""
-    data, headers = call.content()
+    """Make one call with the run's session and check it."""
+    data = None if call.body is None else orjson.dumps(call.body)
     began = time.perf_counter()
+    ms = lambda: (time.perf_counter() - began) * 1000  # noqa: E731
     try:
         response = session.request(
             call.method,
             base + call.path,
             data=data,
-            headers=headers,
+            headers=JSON_HEADERS if data is not None else None,
             timeout=CLIENT_TIMEOUT_SECONDS,
         )
         response.content  # noqa: B018 - read the whole answer inside the clock
     except requests.Timeout as exc:
-        ms = (time.perf_counter() - began) * 1000
-        return Result(call.kind, "timeout", ms).fail(f"timeout: {exc}", "timeout")
+        return Result(call.kind, "timeout", ms()).fail(f"timeout: {exc}", "timeout")
     except requests.RequestException as exc:
-        ms = (time.perf_counter() - began) * 1000
-        return Result(call.kind, "connection", ms).fail(
-            f"{type(exc).__name__}: {exc}", "connection"
-        )
-    ms = (time.perf_counter() - began) * 1000
-    result = Result(call.kind, str(response.status_code), ms, response.headers.get("X-Cache"))
+        error = f"{type(exc).__name__}: {exc}"
+        return Result(call.kind, "connection", ms()).fail(error, "connection")
+    result = Result(call.kind, str(response.status_code), ms(), response.headers.get("X-Cache"))
     try:
         check(call, response, result)
     except Exception as exc:  # an answer shape the check did not foresee
@@ -740,9 +731,9 @@ def send(session: requests.Session, base: str, call: Call, check: Check) -> Resu
 
 
 class Clients:
-    """``n`` client threads making calls back to back until :meth:`stop` (or a hard
-    deadline only a wedged driver would reach); each result is recorded under the phase
-    that was current when its call started. A context manager: start, then stop."""
+    """``n`` client threads making calls back to back until :meth:`stop` (or a hard deadline
+    only a wedged driver would reach); each result is recorded under the phase current when
+    its call started. A context manager: start, then stop."""
 
     def __init__(
         self,
@@ -753,6 +744,7 @@ class Clients:
         max_seconds: float,
     ) -> None:
         self.phase = "run"
+        self.stuck: list[str] = []
         self._lock = threading.Lock()
         self._results: dict[str, list[tuple[float, Result]]] = defaultdict(list)
         self._stop = threading.Event()
@@ -762,7 +754,6 @@ class Clients:
             threading.Thread(target=self._client, args=(1000 + i,), name=f"client-{i}", daemon=True)
             for i in range(n)
         ]
-        self.stuck: list[str] = []
 
     def __enter__(self) -> Clients:
         for thread in self._threads:
@@ -801,8 +792,8 @@ class Clients:
 
 
 def percentile(values: Iterable[float], q: float) -> float:
-    """The ``q``-th percentile (0 to 100) of ``values``, interpolated between the nearest
-    ranks (:func:`statistics.quantiles`, inclusive method); NaN when there are none."""
+    """The ``q``-th percentile (0 to 100), interpolated between the nearest ranks
+    (:func:`statistics.quantiles`, inclusive method); NaN when there are no values."""
     data = list(values)
     if len(data) < 2:
         return data[0] if data else float("nan")
@@ -821,9 +812,10 @@ def latency(ms: list[float]) -> dict[str, float]:
     """Count, p50, p90, p99, max and mean of latencies in ms."""
     if not ms:
         return {"count": 0}
+    quantiles = {f"p{q}_ms": round(percentile(ms, q), 1) for q in (50, 90, 99)}
     return {
         "count": len(ms),
-        **{f"p{q}_ms": round(percentile(ms, q), 1) for q in (50, 90, 99)},
+        **quantiles,
         "max_ms": round(max(ms), 1),
         "mean_ms": round(statistics.fmean(ms), 1),
     }
@@ -832,12 +824,8 @@ def latency(ms: list[float]) -> dict[str, float]:
 def summarise(results: list[Result], seconds: float) -> dict[str, Any]:
     """Totals, throughput, latency per kind, status codes, cache results and errors."""
     by_kind: dict[str, list[float]] = defaultdict(list)
-    statuses: Counter[str] = Counter()
-    x_cache: Counter[str] = Counter()
     x_cache_by_kind: dict[str, Counter[str]] = defaultdict(Counter)
-    slots: Counter[str] = Counter()
-    errors: Counter[str] = Counter()
-    error_kinds: Counter[str] = Counter()
+    statuses, x_cache, slots, errors, error_kinds = (Counter[str]() for _ in range(5))
     for result in results:
         by_kind[result.kind].append(result.ms)
         statuses[result.status] += 1
@@ -848,7 +836,7 @@ def summarise(results: list[Result], seconds: float) -> dict[str, Any]:
         if result.error:
             errors[f"{result.kind}: {result.error[:300]}"] += 1
             error_kinds[result.error_kind or "other"] += 1
-    rate = (lambda n: round(n / seconds, 1)) if seconds else (lambda n: 0.0)
+    rate = lambda n: round(n / seconds, 1) if seconds else 0.0  # noqa: E731
     return {
         "requests": len(results),
         "seconds": round(seconds, 2),
@@ -867,12 +855,10 @@ def summarise(results: list[Result], seconds: float) -> dict[str, Any]:
 
 def timeline(entries: list[tuple[float, Result]], began: float) -> list[list[int]]:
     """``[second, calls, failed calls]`` per second of a run (by completion time)."""
-    calls: Counter[int] = Counter()
-    failed: Counter[int] = Counter()
+    calls, failed = Counter[int](), Counter[int]()
     for at, result in entries:
-        second = int(at - began)
-        calls[second] += 1
-        failed[second] += bool(result.error)
+        calls[int(at - began)] += 1
+        failed[int(at - began)] += bool(result.error)
     return [[s, calls[s], failed[s]] for s in sorted(calls)]
 
 
@@ -895,7 +881,7 @@ def _cpu_model() -> str:
 
 
 def _wrk_version() -> str | None:
-    if not wrk_available():
+    if load_client() != "wrk":
         return None
     done = subprocess.run(["wrk", "--version"], capture_output=True, text=True, timeout=5)
     lines = (done.stdout or done.stderr).splitlines()
@@ -903,25 +889,17 @@ def _wrk_version() -> str | None:
 
 
 def machine() -> dict[str, Any]:
-    """What the figures were measured on: platform, cores, memory, Python, the versions
-    they depend on, and how busy the machine was at the start."""
+    """What the figures were measured on: platform, cores, memory, Python, the versions they
+    depend on, and how busy the machine was at the start."""
+    packages = ("torch", "stanza", "spacy", "gunicorn", "flask")
     return {
         "platform": platform.platform(),
         "cpu": _cpu_model(),
         "nproc": len(os.sched_getaffinity(0)),
         "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
         "python": platform.python_version(),
-        **{
-            name: _version(package)
-            for name, package in (
-                ("torch", "torch"),
-                ("stanza", "stanza"),
-                ("spacy", "spacy"),
-                ("gunicorn", "gunicorn"),
-                ("flask", "flask"),
-                ("redis_py", "redis"),
-            )
-        },
+        **{name: _version(name) for name in packages},
+        "redis_py": _version("redis"),
         "wrk": _wrk_version(),
         "loadavg_at_start": [round(x, 2) for x in os.getloadavg()],
         "cpu_busy_before_start": cpu_busy(),

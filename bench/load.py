@@ -422,53 +422,38 @@ def run_faults(
     return {"phases": phases, "stuck_clients": clients.stuck}, failures
 
 
-def _load_options(parser: argparse.ArgumentParser) -> None:
-    parser.set_defaults(clients=16)
-    parser.add_argument("--seconds", type=float, default=30.0, help="length of the run")
-
-
-def _faults_options(parser: argparse.ArgumentParser) -> None:
-    parser.set_defaults(clients=8)
-    parser.add_argument("--phase-seconds", type=float, default=10.0, help="length of phases a to d")
-    parser.add_argument("--corrupt-seconds", type=float, default=5.0, help="length of phase e")
-    parser.add_argument("--sleeps", type=int, default=3, help="DEBUG SLEEPs in phase d")
-    parser.add_argument("--sleep-seconds", type=float, default=2.0, help="length of each")
-
-
-# Each run: what adds its options (and its default number of clients), and the run.
-RUNS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Run]] = {
-    "load": (_load_options, run_load),
-    "faults": (_faults_options, run_faults),
+# Each run by its name on the command line, its default number of clients, and the options
+# that are its own (left out of the other run's report).
+RUNS: dict[str, Run] = {"load": run_load, "faults": run_faults}
+CLIENTS = {"load": 16, "faults": 8}
+OWN = {
+    "load": ("seconds",),
+    "faults": ("phase_seconds", "corrupt_seconds", "sleeps", "sleep_seconds"),
 }
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """The run (``load`` when not named) and its options."""
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0] not in [*RUNS, "-h", "--help"]:
-        argv.insert(0, "load")
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    runs = parser.add_subparsers(dest="run", required=True)
-    for name, (options, run) in RUNS.items():
-        sub = runs.add_parser(name, help=(run.__doc__ or "").splitlines()[0])
-        sub.add_argument("--clients", type=int, help="concurrent clients (load 16, faults 8)")
-        sub.add_argument(
-            "--cached-ratio", type=float, default=0.8, help="share of repeated documents"
-        )
-        sub.add_argument("--healthz-share", type=float, default=0.1, help="share of /healthz")
-        sub.add_argument("--batch-share", type=float, default=0.1, help="share of batch calls")
-        sub.add_argument("--keep-log", type=Path, help="copy gunicorn's log here")
-        sub.add_argument(
-            "--gunicorn-args",
-            help="extra gunicorn options over gunicorn.conf.py, e.g. '--max-requests 0' "
-            "(diagnosis)",
-        )
-        options(sub)
+    add = parser.add_argument
+    add("run", nargs="?", default="load", choices=RUNS, help="make load or make faults")
+    add("--clients", type=int, help="concurrent clients (load 16, faults 8)")
+    add("--cached-ratio", type=float, default=0.8, help="share of repeated documents")
+    add("--healthz-share", type=float, default=0.1, help="share of /healthz")
+    add("--batch-share", type=float, default=0.1, help="share of batch calls")
+    add("--keep-log", type=Path, help="copy gunicorn's log here")
+    add("--gunicorn-args", help="gunicorn options over gunicorn.conf.py, e.g. '--max-requests 0'")
+    add("--seconds", type=float, default=30.0, help="load: length of the run")
+    add("--phase-seconds", type=float, default=10.0, help="faults: length of phases a to d")
+    add("--corrupt-seconds", type=float, default=5.0, help="faults: length of phase e")
+    add("--sleeps", type=int, default=3, help="faults: DEBUG SLEEPs in phase d")
+    add("--sleep-seconds", type=float, default=2.0, help="faults: length of each")
     args = parser.parse_args(argv)
-    lengths = [getattr(args, k, 1) for k in ("seconds", "phase_seconds", "corrupt_seconds")]
+    args.clients = args.clients or CLIENTS[args.run]
+    lengths = (args.seconds, args.phase_seconds, args.corrupt_seconds)
     if not all(0 < x <= 3600 for x in lengths) or not 1 <= args.clients <= 256:
         parser.error("run lengths must be in (0, 3600] seconds and --clients in [1, 256]")
-    if not 0 <= getattr(args, "sleeps", 0) <= 100:
+    if not 0 <= args.sleeps <= 100:
         parser.error("--sleeps must be in [0, 100]")
     return args
 
@@ -477,7 +462,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run one run; 0 when every call succeeded and gunicorn stopped cleanly."""
     args = parse_args(argv)
     exit_on_sigterm()
-    settings = {k: v for k, v in vars(args).items() if k not in ("keep_log", "run")}
+    other = {k for run, own in OWN.items() if run != args.run for k in own}
+    settings = {k: v for k, v in vars(args).items() if k not in {"keep_log", "run", *other}}
     command = f"bench/load.py {args.run}"
     report: dict[str, Any] = {"command": command, "machine": machine(), "settings": settings}
     failures: list[str] = []
@@ -491,7 +477,7 @@ def main(argv: list[str] | None = None) -> int:
             server = servers.gunicorn("service", env)
             report["startup"] = {"gunicorn_ready_seconds": round(server.wait_ready(), 1)}
             report["warmup"] = workload.warm_up(server.base)
-            part, failures = RUNS[args.run][1](server, servers, workload, args)
+            part, failures = RUNS[args.run](server, servers, workload, args)
             report |= part
         finally:
             servers.close()

@@ -18,28 +18,13 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import harness  # noqa: F401 - first: it puts this tree's service on the path
 
-from service.engines.base import EngineLoadError
-
 Probabilities = tuple[float, float, float]
 Item = tuple[str, list[tuple[int, int]]]
 CLASS_OF = (-1, 0, 1)  # the scorer's (negative, neutral, positive) order
-
-
-def load_scorer(weights: Path, bf16: bool) -> tuple[Any, str | None]:
-    """The scorer for ``weights``, or None and why not (the model figures are then skipped)."""
-    if not weights.is_file():
-        return None, f"no weights file at {weights}"
-    from service.engines.polarity import PolarityScorer
-
-    try:
-        return PolarityScorer(weights, torch_threads=1, bf16=bf16), None
-    except EngineLoadError as exc:
-        return None, f"{weights} did not load: {exc}"
 
 
 def label(p: Sequence[float], offsets: Sequence[float] = (0.0, 0.0, 0.0)) -> int:

@@ -16,21 +16,15 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from harness import ROOT, in_process  # first: it puts this tree's service on the path
 
-from service.cache import MemoryCache  # noqa: E402
-from service.config import Settings  # noqa: E402
-from service.document import NER, TOKENIZE  # noqa: E402
-from service.engines import EngineRegistry  # noqa: E402
-from service.engines.catalog import installed_spacy_package  # noqa: E402
-from service.engines.entity_ruler import COARSE, ruler_for  # noqa: E402
-from service.engines.spacy_engine import SpacyEngine  # noqa: E402
-from service.enrichment import Answer, Enricher, EnrichRequest  # noqa: E402
-from service.language import LanguageDetector  # noqa: E402
+from service.document import NER, TOKENIZE
+from service.engines.catalog import installed_spacy_package
+from service.engines.entity_ruler import COARSE, ruler_for
+from service.engines.spacy_engine import SpacyEngine
+from service.enrichment import Answer, Enricher, EnrichRequest
 
 DATA = ROOT / "bench" / "data" / "ner"
 SETS = {"en": "en-gum-news.jsonl", "fr": "fr-europeana-bnf.jsonl"}
@@ -122,10 +116,7 @@ def public_ner(service: Enricher | None = None) -> dict[str, Any]:
 
 def main() -> int:
     """Print the figures as JSON."""
-    settings = Settings.from_env().replace(languages=tuple(SETS))
-    registry = EngineRegistry(settings)
-    registry.start(background=False)
-    service = Enricher(settings, registry, MemoryCache(0, 1), LanguageDetector())
+    service = in_process(languages=tuple(SETS))[2]
     print(json.dumps(public_ner(service), ensure_ascii=False, indent=2))
     return 0
 

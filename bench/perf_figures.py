@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import orjson
-import psutil
 from harness import (
     Gunicorn,
     Reply,
@@ -30,8 +29,8 @@ from harness import (
     memory,
     percentile,
     post,
-    server_cpu_seconds,
     throughput,
+    tree_cpu_seconds,
 )
 from perf_articles import Article, compose_chars, mixed_set
 
@@ -101,15 +100,11 @@ def warm_up(
 
 def memory_snapshot(server: Gunicorn) -> dict[str, Any]:
     """RSS, PSS and USS (MiB) of the master and of each worker, and the totals."""
-    master = memory(server.pid)
-    workers = [memory(pid) for pid in server.worker_pids()]
-
-    def row(m: Any) -> dict[str, float]:
-        return {"rss_mib": round(m.rss, 1), "pss_mib": round(m.pss, 1), "uss_mib": round(m.uss, 1)}
-
+    master, workers = memory(server.pid), server.workers_memory()
+    assert master is not None, "the gunicorn master is gone"
     return {
-        "master": row(master),
-        "workers": [row(w) for w in workers],
+        "master": master.as_dict(),
+        "workers": [w.as_dict() for w in workers],
         "total_rss_mib": round(master.rss + sum(w.rss for w in workers), 1),
         "total_pss_mib": round(master.pss + sum(w.pss for w in workers), 1),
     }
@@ -328,15 +323,17 @@ def measure(targets: list[Target], plan: Plan, scrape: Scrape) -> dict[str, Any]
         for target in targets:
             url = f"{target.server.base}/v1/enrich"
             pids = target.server.worker_pids()
-            cpu = {pid: _cpu(pid) for pid in pids}
-            spent = server_cpu_seconds(target.server.pid)
+            cpu = {pid: cpu_seconds(pid) for pid in pids}
+            spent = tree_cpu_seconds(target.server.pid)
             load = throughput(url, target.body, plan.clients, plan.throughput_seconds)
-            spent = server_cpu_seconds(target.server.pid) - spent
+            spent = tree_cpu_seconds(target.server.pid) - spent
             rounds[target.name].append(load)
             cost[target.name].append(spent * 1000 / load.answers if load.answers else None)
             # each worker's CPU over the round: how evenly the connections spread
             busy[target.name].append(
-                sorted(round(max(0.0, _cpu(pid) - cpu[pid]) / load.seconds, 2) for pid in pids)
+                sorted(
+                    round(max(0.0, cpu_seconds(pid) - cpu[pid]) / load.seconds, 2) for pid in pids
+                )
             )
     for target in targets:
         loads = rounds[target.name]
@@ -368,32 +365,21 @@ def measure(targets: list[Target], plan: Plan, scrape: Scrape) -> dict[str, Any]
     return out
 
 
-def _cpu(pid: int) -> float:
-    try:
-        return cpu_seconds(pid)
-    except psutil.Error:  # recycled during the round
-        return 0.0
+def _round_ratios(top: list[float | None], bottom: list[float | None]) -> float:
+    return median([t / b for t, b in zip(top, bottom, strict=True) if t is not None and b])
 
 
 def ratio(service: dict[str, Any], floor: dict[str, Any]) -> float:
     """Median over rounds of service answers per second / floor answers per second."""
-    pairs = zip(
-        service["concurrent"]["answers_per_s_rounds"],
-        floor["concurrent"]["answers_per_s_rounds"],
-        strict=True,
-    )
-    return median([s / f for s, f in pairs if f > 0])
+    rates = "answers_per_s_rounds"
+    return _round_ratios(service["concurrent"][rates], floor["concurrent"][rates])
 
 
 def cpu_ratio(service: dict[str, Any], floor: dict[str, Any]) -> float:
     """Median over rounds of the floor's server CPU per answer / the service's: the share
     of the floor's efficiency the service reaches, whatever the spread of connections."""
-    pairs = zip(
-        floor["concurrent"]["server_cpu_ms_per_answer_rounds"],
-        service["concurrent"]["server_cpu_ms_per_answer_rounds"],
-        strict=True,
-    )
-    return median([f / s for f, s in pairs if f and s])
+    cost = "server_cpu_ms_per_answer_rounds"
+    return _round_ratios(floor["concurrent"][cost], service["concurrent"][cost])
 
 
 def cache_figures(

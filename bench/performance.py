@@ -26,7 +26,6 @@ as JSON (also written to ``--json-out``).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import gc
 import json
 import os
@@ -34,7 +33,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,11 +46,13 @@ from harness import (
     Gunicorn,
     Servers,
     exit_on_sigterm,
+    in_process,
+    load_client,
+    log_progress,
     machine,
     post,
     revision,
     scrape,
-    wrk_available,
 )
 from perf_articles import SAMPLE, compose, sample
 from perf_figures import (
@@ -59,31 +60,20 @@ from perf_figures import (
     batching,
     cache_diagnostics,
     cache_figures,
-    cpu_ratio,
     memory_snapshot,
     overhead,
-    ratio,
     scaling,
     torch_threads,
     warm_up,
 )
 from perf_floor_app import store
-from perf_model import model_figures, model_rows
-from perf_report import Figure, as_json, table
+from perf_model import model_figures
+from perf_report import as_json, engine_rows, model_rows, table
 
-# Targets the issue sets, and two the deployment implies (k8s/deployment.yaml: a 4Gi memory
-# limit for two workers, a startup probe of 30 x 10 s).
-OVERHEAD_MAX = 1.10
-CACHED_P50_MS, CACHED_P99_MS = 2.0, 5.0
-FLOOR_RATIO_MIN = 0.7
-CACHED_RATIO_MAX = 1 / 200
-BATCH_RATIO_MAX = 0.6
-SLOPE_MAX = 1.10
-POD_MEMORY_MIB = 4096
-STARTUP_BUDGET_S = 300
 # Figures 1-6 measure the service around its engine, as before the polarity model existed;
 # the model's own cost (time, memory) is figure 7, measured with it on and off side by side.
 NO_MODEL = {"POLARITY_MODEL": "off"}
+FLOOR_APP = "perf_floor_app:create_app()"
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,54 +163,25 @@ def plans(args: argparse.Namespace, stanza_dir: Path | None) -> tuple[Plan, list
 
 
 class Bench(Servers):
-    """The servers of one benchmark run (:class:`harness.Servers`), with its clock."""
+    """The servers of one benchmark run (:class:`harness.Servers`), with its clock.
+
+    Every gunicorn runs torch on one thread, as the service's default, with a long budget
+    (the default 60 s would answer 503 to a Stanza batch of 32 articles) and room for figure
+    3's batch (32 articles of up to 5,000 words: about 320,000 characters, past the default
+    MAX_BATCH_CHARS of 200,000, which would answer 413).
+    """
 
     def __init__(self, workdir: Path, logs: Path, redis_url: str | None) -> None:
-        super().__init__(workdir, logs, redis_url, name="perf")
+        defaults = {"TORCH_THREADS": "1", "REQUEST_TIMEOUT_SECONDS": "900"}
+        defaults["MAX_BATCH_CHARS"] = "1000000"
+        super().__init__(workdir, logs, redis_url, "perf", defaults)
         self.began = time.monotonic()
-
-    def log(self, message: str) -> None:
-        """Progress on stderr, with the time since the start."""
-        print(f"[{time.monotonic() - self.began:6.0f}s] {message}", file=sys.stderr, flush=True)
-
-    def gunicorn(
-        self, name: str, env: dict[str, str], app: str = SERVICE_APP, extra: tuple = ()
-    ) -> Gunicorn:
-        """A gunicorn of the benchmark: torch on one thread, as the service's default, a
-        long budget (the default 60 s would answer 503 to a Stanza batch of 32 articles) and
-        room for figure 3's batch (32 articles of up to 5,000 words: about 320,000 characters,
-        past the default MAX_BATCH_CHARS of 200,000, which would answer 413)."""
-        full = {
-            "TORCH_THREADS": "1",
-            "REQUEST_TIMEOUT_SECONDS": "900",
-            "MAX_BATCH_CHARS": "1000000",
-            **env,
-        }
-        return super().gunicorn(name, full, app, extra)
+        self.log = log_progress(self.began)
 
 
 def scrape_metrics(base: str) -> dict[str, float]:
     """Cache results and answers by status, from ``/metrics`` (summed over workers)."""
     return scrape(base, ("enrich_cache_total", "enrich_http_requests_total"))
-
-
-def _registry(plan: EnginePlan) -> Any:
-    from service.config import Settings
-    from service.engines import EngineRegistry
-
-    settings = Settings.from_env(
-        {
-            **plan.env,
-            "SERVICE_LANGUAGES": "fr",
-            "MEMORY_CACHE_ITEMS": "0",
-            "REQUEST_TIMEOUT_SECONDS": "3600",
-        }
-    )
-    registry = EngineRegistry(settings)
-    registry.start(background=False)
-    if not registry.ready():
-        raise RuntimeError(f"{plan.name}: in-process engine not ready: {registry.statuses()}")
-    return settings, registry
 
 
 # Variants of the service's gunicorn: the project's own settings (models loaded in the
@@ -267,10 +228,6 @@ def serve_and_measure(
     return server, out
 
 
-def _sample_text(tag: str) -> str:
-    return sample(tag).text
-
-
 def _configured(
     bench: Bench, shared: Plan, plan: EnginePlan, engine: Any, floors: dict[str, Gunicorn]
 ) -> dict[str, Any]:
@@ -285,7 +242,9 @@ def _configured(
         out["overhead"] = overhead(server, engine, sample, plan.overhead_runs, tag).as_dict()
         if plan.name == "stanza" and shared.threads_experiment:
             bench.log(f"{plan.name}: engine alone with 1 and 2 torch threads")
-            out["torch_threads"] = torch_threads(engine, _sample_text, 3, f"thr-{bench.run_id}")
+            out["torch_threads"] = torch_threads(
+                engine, lambda t: sample(t).text, 3, f"thr-{bench.run_id}"
+            )
 
         bench.log(f"{plan.name}: cache (1 client, then {shared.clients} clients), floor app")
 
@@ -313,14 +272,11 @@ def run_engine(
     bench: Bench, shared: Plan, plan: EnginePlan, floors: dict[str, Gunicorn]
 ) -> dict[str, Any]:
     """Every figure of one engine."""
-    from service.cache import MemoryCache
-    from service.enrichment import Enricher
-    from service.language import LanguageDetector
-
     out: dict[str, Any] = {"label": plan.label}
     bench.log(f"{plan.name}: loading the engine in this process")
     began = time.monotonic()
-    settings, registry = _registry(plan)
+    env = {**plan.env, "SERVICE_LANGUAGES": "fr", "MEMORY_CACHE_ITEMS": "0"}
+    _, registry, enricher = in_process(env, request_timeout_seconds=3600)
     out["in_process_load_s"] = round(time.monotonic() - began, 1)
     out.update(_configured(bench, shared, plan, registry.get("fr"), floors))
 
@@ -334,7 +290,6 @@ def run_engine(
         bench.stop(server)
 
     bench.log(f"{plan.name}: scaling {plan.scaling_sizes} chars, in process")
-    enricher = Enricher(settings, registry, MemoryCache(0, 60), LanguageDetector())
     tag = f"scale-{bench.run_id}"
     out["scaling"] = scaling(enricher, plan.scaling_sizes, plan.scaling_reps, tag, bench.log)
     del enricher, registry
@@ -364,263 +319,32 @@ def model_stage(bench: Bench, args: argparse.Namespace) -> dict[str, Any]:
     if not weights.is_file():
         bench.log(f"model: figure 7 skipped: no polarity weights at {weights}")
         return {"skipped": f"no polarity weights at {weights}"}
-    env = {
-        "SERVICE_ENGINE": "spacy",
-        "SERVICE_LANGUAGES": "fr",
-        "STANZA_RESOURCES_DIR": str(ROOT / ".cache" / "no-stanza"),
-    }
     runs = 3 if args.quick else 7
     bench.log(f"model: figure 7 with {weights}")
-    return model_figures(
-        bench.gunicorn, bench.stop, bench.log, env, weights, args.bf16, runs, f"m-{bench.run_id}"
-    )
-
-
-def _cache_rows(
-    engine: str, variant: dict[str, Any], floor: dict[str, Any], uncached_ms: float, how: str
-) -> list[Figure]:
-    """Figure 2 rows for one way of calling the service (see :func:`cache_figures`)."""
-    one, many = variant["one_client"], variant["concurrent"]
-    to_floor = ratio(variant, floor)
-    efficiency = cpu_ratio(variant, floor)
-    cached = one["p50_ms"] / uncached_ms
-    log = many["server_log_delta"]
-    return [
-        Figure(
-            "2a",
-            engine,
-            f"cached p50, 1 client{how}",
-            one["p50_ms"],
-            "ms",
-            f"< {CACHED_P50_MS} ms, 0 errors",
-            one["p50_ms"] < CACHED_P50_MS and one["errors"] == 0,
-            f"{one['requests']} answers, {one['errors']} errors; floor app p50 "
-            f"{floor['one_client']['p50_ms']} ms, p99 {floor['one_client']['p99_ms']} ms",
-        ),
-        Figure(
-            "2a",
-            engine,
-            f"cached p99, 1 client{how}",
-            one["p99_ms"],
-            "ms",
-            f"< {CACHED_P99_MS} ms, 0 errors",
-            one["p99_ms"] < CACHED_P99_MS and one["errors"] == 0,
-        ),
-        Figure(
-            "2b",
-            engine,
-            f"cached, {many['clients']} clients / floor{how}",
-            round(to_floor, 3),
-            "ratio",
-            f">= {FLOOR_RATIO_MIN}, 0 errors",
-            to_floor >= FLOOR_RATIO_MIN and many["errors"] == 0,
-            f"service {many['answers_per_s_rounds']}/s (p50 {many['p50_ms']} ms, "
-            f"{many['errors']} errors; its log: {log['recycled_after_max_requests']} recycled, "
-            f"{log['killed_by_signal']} killed by a signal), floor "
-            f"{floor['concurrent']['answers_per_s_rounds']}/s "
-            f"({floor['concurrent']['errors']} errors), client {many['client']}, median of "
-            f"{many['rounds']} rounds of {many['seconds_per_round']} s; CPU of each worker "
-            f"per round {many['worker_cpu_share_rounds']}",
-        ),
-        Figure(
-            "2b",
-            engine,
-            f"CPU per cached answer, floor/service{how}",
-            round(efficiency, 3),
-            "ratio",
-            f">= {FLOOR_RATIO_MIN}",
-            efficiency >= FLOOR_RATIO_MIN,
-            f"server CPU ms per answer, by round: service "
-            f"{many['server_cpu_ms_per_answer_rounds']}, floor "
-            f"{floor['concurrent']['server_cpu_ms_per_answer_rounds']}",
-        ),
-        Figure(
-            "2c",
-            engine,
-            f"cached/uncached latency{how}",
-            round(cached, 5),
-            "ratio",
-            f"< 1/{round(1 / CACHED_RATIO_MAX)}",
-            cached < CACHED_RATIO_MAX,
-            f"{one['p50_ms']} ms / {uncached_ms} ms",
-        ),
-    ]
-
-
-def _server_rows(engine: str, servers: list[dict[str, Any]]) -> list[Figure]:
-    """Figure 4 and 6 rows, one per gunicorn started."""
-    memory_rows, start_rows = [], []
-    for server in servers:
-        what = f"{server['workers']} workers, {'preload' if server['preload'] else 'no preload'}"
-        if "memory" not in server:
-            memory_rows.append(
-                Figure(
-                    "4",
-                    engine,
-                    f"PSS total, {what}",
-                    None,
-                    "MiB",
-                    f"<= {POD_MEMORY_MIB} MiB",
-                    None,
-                    str(server.get("error", ""))[:200],
-                )
-            )
-            continue
-        mem = server["memory"]
-        pss = ", ".join(f"{w['pss_mib']:.0f}" for w in mem["workers"])
-        rss = ", ".join(f"{w['rss_mib']:.0f}" for w in mem["workers"])
-        memory_rows.append(
-            Figure(
-                "4",
-                engine,
-                f"PSS total, {what}",
-                mem["total_pss_mib"],
-                "MiB",
-                f"<= {POD_MEMORY_MIB} MiB (pod limit)",
-                mem["total_pss_mib"] <= POD_MEMORY_MIB,
-                f"{what}: master RSS {mem['master']['rss_mib']:.0f} / PSS "
-                f"{mem['master']['pss_mib']:.0f} MiB; workers RSS [{rss}] / PSS [{pss}] MiB",
-            )
-        )
-        loaded = server.get("all_workers_loaded_s")
-        start_rows.append(
-            Figure(
-                "6",
-                engine,
-                f"cold start to /readyz, {what}",
-                server["cold_start_s"],
-                "s",
-                f"<= {STARTUP_BUDGET_S} s (startup probe)",
-                server["cold_start_s"] <= STARTUP_BUDGET_S,
-                f"{what}: every worker loaded at {loaded} s" if loaded else "",
-            )
-        )
-    return memory_rows + start_rows
-
-
-def figures_of(engine: str, r: dict[str, Any]) -> list[Figure]:
-    """The table rows of one engine's results."""
-    over, batch, scale = r["overhead"], r["batching"], r["scaling"]
-    slopes = scale["slopes"]
-    worst = max(s["exponent"] for s in slopes) if slopes else None
-    per_k = ", ".join(
-        f"{s['chars'] / 1000:.0f}k: {s['ms_per_1k_chars']:.1f}" for s in scale["sizes"]
-    )
-    steps = ", ".join(
-        f"{s['from_chars'] / 1000:.0f}k->{s['to_chars'] / 1000:.0f}k {s['exponent']} "
-        f"(analysis {s['analysis_exponent']})"
-        for s in slopes
-    )
-    cache, diag = r["cache"], r["cache_no_recycling"]
-    floor, uncached = cache["floor"], cache["uncached_ms"]
-    rows = [
-        Figure(
-            "1",
-            engine,
-            "overhead HTTP/engine",
-            over["ratio"],
-            "ratio",
-            f"<= {OVERHEAD_MAX}",
-            over["ratio"] <= OVERHEAD_MAX,
-            f"medians of {over['runs']}: HTTP {over['http_ms_median']} ms, engine alone "
-            f"{over['engine_alone_ms_median']} ms (in the worker: engine "
-            f"{over['in_worker_engine_ms_median']} ms + analysis "
-            f"{over['in_worker_analysis_ms_median']} ms)",
-        ),
-        *_cache_rows(engine, cache["service"], floor, uncached, ""),
-        *_cache_rows(engine, diag["service"], diag["floor"], uncached, " [diag: no recycling]")[:4],
-        *_cache_rows(
-            engine,
-            diag["service_language_given"],
-            diag["floor"],
-            uncached,
-            " [diag: no recycling, language given]",
-        ),
-        Figure(
-            "3",
-            engine,
-            f"batch/singles ({batch['documents']} docs)",
-            batch["ratio"],
-            "ratio",
-            f"<= {BATCH_RATIO_MAX}",
-            batch["ratio"] <= BATCH_RATIO_MAX,
-            f"batch {batch['batch_s']} s, singles {batch['singles_s']} s, {batch['words']} words",
-        ),
-        Figure(
-            "5",
-            engine,
-            "scaling exponent (1 = linear)",
-            worst,
-            "",
-            f"<= {SLOPE_MAX}",
-            None if worst is None else worst <= SLOPE_MAX,
-            f"ms per 1k chars: {per_k}; exponents {steps}",
-        ),
-    ]
-    return rows + _server_rows(engine, r["servers"])
+    tag = f"m-{bench.run_id}"
+    return model_figures(bench.gunicorn, bench.stop, bench.log, weights, args.bf16, runs, tag)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="shorter runs, for development")
-    parser.add_argument(
-        "--engines",
-        default="spacy,stanza",
-        type=lambda s: tuple(s.split(",")),
-        help="comma-separated: spacy, stanza (default: both)",
-    )
-    parser.add_argument(
-        "--stanza-100k",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="also time a 100,000-character article with Stanza (about 2 minutes)",
-    )
-    parser.add_argument(
+    add, on_off = parser.add_argument, argparse.BooleanOptionalAction
+    add("--quick", action="store_true", help="shorter runs, for development")
+    engines = lambda s: tuple(s.split(","))  # noqa: E731
+    add("--engines", default="spacy,stanza", type=engines, help="spacy,stanza (default: both)")
+    add("--stanza-100k", action=on_off, default=True, help="Stanza on 100,000 characters too")
+    add(
         "--redis-url",
-        default=None,
-        help="use this Redis (with a key prefix of the run's own) instead of a private "
-        "redis-server; keys of the run are deleted at the end, nothing else is touched",
+        help="this Redis (under a key prefix of the run's own, deleted at the end) instead "
+        "of a private redis-server",
     )
-    parser.add_argument(
-        "--model",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="figure 7, the polarity model's cost (spaCy; skipped, saying why, without weights)",
-    )
-    parser.add_argument(
-        "--only-model",
-        action="store_true",
-        help="figure 7 alone (a few minutes): no engine figures",
-    )
-    parser.add_argument(
-        "--weights",
-        type=Path,
-        default=None,
-        help="polarity weights for figure 7 (default: the committed file)",
-    )
-    parser.add_argument(
-        "--bf16",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="the model's bf16 matmuls (default on, as the service's POLARITY_BF16)",
-    )
-    parser.add_argument(
-        "--json-out",
-        type=Path,
-        default=ROOT / ".cache" / "bench" / "performance.json",
-        help="where the JSON report is also written",
-    )
+    add("--model", action=on_off, default=True, help="figure 7 (skipped without weights)")
+    add("--only-model", action="store_true", help="figure 7 alone: no engine figures")
+    add("--weights", type=Path, help="polarity weights for figure 7 (default: the service's)")
+    add("--bf16", action=on_off, default=True, help="bf16 matmuls, as POLARITY_BF16's default")
+    default_out = ROOT / ".cache" / "bench" / "performance.json"
+    add("--json-out", type=Path, default=default_out, help="the JSON report is also written here")
     return parser.parse_args(argv)
-
-
-@contextlib.contextmanager
-def _workdir() -> Iterator[Path]:
-    path = Path(tempfile.mkdtemp(prefix="perf-bench-"))
-    try:
-        yield path
-    finally:
-        shutil.rmtree(path, ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -648,7 +372,8 @@ def main(argv: list[str] | None = None) -> int:
     build: dict[str, Any] | None = None
     foreign = ForeignCpu()
     foreign.start()
-    with _workdir() as workdir:
+    with tempfile.TemporaryDirectory(prefix="perf-bench-", ignore_cleanup_errors=True) as tmp:
+        workdir = Path(tmp)
         logs = args.json_out.parent / "logs"
         shutil.rmtree(logs, ignore_errors=True)
         logs.mkdir(parents=True)
@@ -669,11 +394,8 @@ def main(argv: list[str] | None = None) -> int:
             }
             floors = {}
             for kind in ("configured", "no-recycling") if engines else ():
-                app, flags = (
-                    "perf_floor_app:create_app()",
-                    ("--pythonpath", "bench", *KINDS[kind][1]),
-                )
-                floors[kind] = bench.gunicorn(f"floor-{kind}", floor_env, app, flags)
+                flags = ("--pythonpath", "bench", *KINDS[kind][1])
+                floors[kind] = bench.gunicorn(f"floor-{kind}", floor_env, FLOOR_APP, flags)
             for floor in floors.values():
                 floor.wait_ready(60)
             results = {plan.name: run_engine(bench, shared, plan, floors) for plan in engines}
@@ -690,14 +412,14 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
     info["duration_s"] = round(time.monotonic() - bench.began, 1)
-    figures = [row for name, r in results.items() for row in figures_of(name, r)]
+    figures = [row for name, r in results.items() for row in engine_rows(name, r)]
     if model is not None and "skipped" not in model:
         figures += model_rows(model)
     report = {
         "machine": info,
         "command": "make bench" + ("  # --quick" if args.quick else ""),
         "revision": revision(),
-        "client": "wrk" if wrk_available() else "python-threads",
+        "client": load_client(),
         "sample": str(SAMPLE) if SAMPLE.is_file() else None,
         "stanza_models": build,
         "figures": as_json(figures),

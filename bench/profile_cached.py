@@ -20,10 +20,8 @@ import sys
 import tempfile
 import time
 import uuid
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from harness import ROOT  # first: it puts this tree's service on the path
 
 # The parts of a cached answer, as (label, function-name pattern for pstats).
 PARTS = (

@@ -30,16 +30,13 @@ from typing import Any
 
 import model_quality as mq  # first (through harness): this tree's service on the path
 import persent
-from harness import ROOT, machine
+from harness import ROOT, in_process, machine
 from ner_eval import public_ner
 
 from service.analysis.knowledge import fold
-from service.cache import MemoryCache
-from service.config import Settings
 from service.engines import EngineRegistry
 from service.engines.polarity import DEFAULT_WEIGHTS
 from service.enrichment import Answer, Enricher, EnrichRequest
-from service.language import LanguageDetector
 
 LABELS = {"positive": 1, "negative": -1, "neutral": 0, "mixed": 0}
 FRENCH_SET = ROOT / "bench" / "data" / "fr_target_sentiment.jsonl"
@@ -48,47 +45,32 @@ PERSENT = Path("eval/persent/fixed-test.jsonl")
 
 @dataclasses.dataclass(slots=True)
 class Setup:
-    """The service under evaluation, and the polarity model if one loaded.
-
-    ``wired``: the service itself serves the model (``options.sentiment``, the settings
-    ``POLARITY_*``); otherwise the model is scored beside it at the scorer's level only.
-    """
+    """The service under evaluation (its polarity model loaded when a weights file is there)."""
 
     service: Enricher
     registry: EngineRegistry
-    scorer: Any | None
-    why_not: str | None
-    wired: bool
+    why_not: str | None  # why the model figures are skipped
+
+    @property
+    def scorer(self) -> Any | None:
+        """The service's own polarity scorer, if it loaded one."""
+        return self.registry.polarity
 
     def sources(self) -> list[tuple[str, dict[str, str]]]:
         """(name, request options) of each sentiment source the service can answer with."""
-        if not self.wired:
-            return [("lexicon", {})]
         runs = [("lexicon", {"sentiment": "lexicon"})]
         return runs + ([("model", {"sentiment": "model"})] if self.scorer is not None else [])
 
 
 def setup(languages: tuple[str, ...], weights: Path, bf16: bool) -> Setup:
     """The production enrichment path with a throwaway cache, its engines, and the model of
-    ``weights`` loaded the way the service loads it (when the service can)."""
-    settings = dataclasses.replace(Settings.from_env(), languages=languages)
-    wired = "sentiment" in EnrichRequest.__dataclass_fields__ and hasattr(
-        settings, "polarity_weights"
+    ``weights`` loaded the way the service loads it (``POLARITY_MODEL=on``)."""
+    on = "on" if weights.is_file() else "off"
+    _, registry, service = in_process(
+        languages=languages, polarity_model=on, polarity_weights=weights, polarity_bf16=bf16
     )
-    if wired:
-        on = "on" if weights.is_file() else "off"
-        settings = dataclasses.replace(
-            settings, polarity_model=on, polarity_weights=weights, polarity_bf16=bf16
-        )
-    registry = EngineRegistry(settings)
-    registry.start(background=False)
-    service = Enricher(settings, registry, MemoryCache(0, 1), LanguageDetector())
-    if wired:
-        scorer = registry.polarity
-        why_not = None if scorer is not None else f"no weights file at {weights}"
-    else:
-        scorer, why_not = mq.load_scorer(weights, bf16)
-    return Setup(service, registry, scorer, why_not, wired)
+    why_not = None if registry.polarity is not None else f"no weights file at {weights}"
+    return Setup(service, registry, why_not)
 
 
 def macro_f1(gold: list[int], pred: list[int]) -> float:
@@ -319,18 +301,13 @@ def main() -> int:
     run = setup(("fr", "en"), args.weights, args.bf16)
     if run.scorer is None:
         print(f"note: model figures skipped: {run.why_not}", file=sys.stderr)
-    elif not run.wired:
-        print(
-            "note: this service does not serve the model; scorer-level figures only",
-            file=sys.stderr,
-        )
     report: dict[str, Any] = {
         "machine": machine(),
         "engines": {s.language: s.models.get("ner") for s in run.registry.statuses()},
         "model": {
             "identity": run.scorer.identity,
             "weights": str(args.weights),
-            "through_the_service": run.wired,
+            "through_the_service": True,
         }
         if run.scorer is not None
         else {"skipped": run.why_not},

@@ -15,7 +15,6 @@ P(positive) - P(negative)).
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import statistics
 import sys
@@ -23,9 +22,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-SAMPLE = ROOT.parent / "shared" / "samples" / "fr-russie-ukraine.txt"
+from harness import in_process  # first: it puts this tree's service on the path
+from perf_articles import sample
 
 
 def _answer(enricher: Any, text: str, explain: bool) -> tuple[float, dict]:
@@ -59,21 +57,10 @@ def main() -> int:
     parser.add_argument("--weights", type=Path, required=True)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    from service.cache import MemoryCache
-    from service.config import Settings
-    from service.engines import EngineRegistry
-    from service.enrichment import Enricher
-    from service.language import LanguageDetector
-
-    settings = dataclasses.replace(
-        Settings.from_env(),
-        languages=("fr",),
-        polarity_model="on",
-        polarity_weights=args.weights,
-        torch_threads=1,
+    # The harness's cache stores nothing: every answer is computed afresh by one enricher.
+    _, registry, enricher = in_process(
+        languages=("fr",), polarity_model="on", polarity_weights=args.weights, torch_threads=1
     )
-    registry = EngineRegistry(settings)
-    registry.start(background=False)
     scorer = registry.polarity
     asked: list = []
     attribute = scorer.attribute
@@ -83,11 +70,10 @@ def main() -> int:
         return attribute(items)
 
     scorer.attribute = recorded
-    text = SAMPLE.read_text(encoding="utf-8")
+    text = sample().text
     figures: dict[str, list[float]] = {"plain": [], "explain": [], "model": [], "attribution": []}
     for run in range(args.runs + 1):  # the first run warms up
         for explain in (False, True):
-            enricher = Enricher(settings, registry, MemoryCache(0, 1), LanguageDetector())
             ms, answer = _answer(enricher, text, explain)
             if run:
                 figures["explain" if explain else "plain"].append(ms)

@@ -52,7 +52,6 @@ _CHARLM_DEPS = [
     {"model": "forward_charlm", "package": PACKAGE},
     {"model": "backward_charlm", "package": PACKAGE},
 ]
-PIPELINE = ("tokenize", "pos", "lemma", "depparse", "ner")
 
 
 def cache_key() -> str:
@@ -63,73 +62,71 @@ def cache_key() -> str:
     return digest.hexdigest()[:20]
 
 
-def _charlm_args(models: Path) -> list[str]:
-    return [
-        "--charlm",
-        "--charlm_shorthand",
-        SHORTHAND,
-        "--charlm_forward_file",
-        str(models / "forward_charlm.pt"),
-        "--charlm_backward_file",
-        str(models / "backward_charlm.pt"),
-    ]
+def _argv(options: dict[str, object]) -> list[str]:
+    """``--key value`` pairs (a value of True: the flag alone)."""
+    return [x for k, v in options.items() for x in ((k,) if v is True else (k, str(v)))]
 
 
 def _jobs(data: Path, models: Path) -> list[dict[str, Any]]:
     """Every job, in dependency order, for ``tests/stanza_fixture/_train.py``: the pretrain,
     then the trainers. Only step counts, batch sizes and paths are set: every dimension is
     the trainer's default."""
-    common = ["--shorthand", SHORTHAND, "--save_dir", str(models), "--device", "cpu"]
-    pretrain = ["--wordvec_pretrain_file", str(models / "pretrain.pt")]
-    shape = {"words": PRETRAIN_WORDS, "dim": PRETRAIN_DIM}
+    common = {"--shorthand": SHORTHAND, "--save_dir": models, "--device": "cpu"}
+    pretrain = {"--wordvec_pretrain_file": models / "pretrain.pt"}
+    charlm = {
+        "--charlm": True,
+        "--charlm_shorthand": SHORTHAND,
+        "--charlm_forward_file": models / "forward_charlm.pt",
+        "--charlm_backward_file": models / "backward_charlm.pt",
+    }
+    conllu = {
+        **pretrain,
+        "--train_file": data / "train.conllu",
+        "--eval_file": data / "dev.conllu",
+        "--lang": LANGUAGE,
+        "--max_steps": 2,
+        "--eval_interval": 1,
+        **charlm,
+    }
+    trainers = {
+        f"{direction}_charlm": (
+            "stanza.models.charlm",
+            {
+                "--train_file": models / "charlm.txt",
+                "--eval_file": models / "charlm.txt",
+                "--direction": direction,
+                "--save_name": f"{direction}_charlm.pt",
+                **{"--epochs": 1, "--batch_size": 10, "--bptt_size": 100, "--cutoff": 0},
+                **{"--eval_steps": -1, "--no_checkpoint": True},
+            },
+        )
+        for direction in ("forward", "backward")
+    }
+    trainers["pos"] = (
+        "stanza.models.tagger",
+        {**conllu, "--save_name": "pos.pt", "--output_file": models / "pos.pred.conllu"},
+    )
+    trainers["depparse"] = (
+        "stanza.models.parser",
+        {**conllu, "--save_name": "depparse.pt", "--output_file": models / "dep.pred.conllu"},
+    )
+    trainers["ner"] = (
+        "stanza.models.ner_tagger",
+        {
+            **pretrain,
+            "--train_file": data / "train.ner.json",
+            "--eval_file": data / "dev.ner.json",
+            **{"--save_name": "ner.pt", "--max_steps": 4, "--eval_interval": 2},
+            **charlm,
+        },
+    )
     vectors = {"vectors": str(data / "vectors.txt"), "output": str(models / "pretrain.pt")}
-    jobs: list[tuple[str, str, list[str]]] = []
-    for direction in ("forward", "backward"):
-        argv = [
-            *(
-                "--train_file",
-                str(models / "charlm.txt"),
-                "--eval_file",
-                str(models / "charlm.txt"),
-            ),
-            *("--direction", direction, "--save_name", f"{direction}_charlm.pt"),
-            *("--epochs", "1", "--batch_size", "10", "--bptt_size", "100", "--cutoff", "0"),
-            *("--eval_steps", "-1", "--no_checkpoint"),
-        ]
-        jobs.append((f"{direction}_charlm", "stanza.models.charlm", common + argv))
-    conllu = [
-        *pretrain,
-        *("--train_file", str(data / "train.conllu"), "--eval_file", str(data / "dev.conllu")),
-        *("--lang", LANGUAGE, "--max_steps", "2", "--eval_interval", "1"),
-        *_charlm_args(models),
+    shape = {"words": PRETRAIN_WORDS, "dim": PRETRAIN_DIM}
+    jobs = [
+        {"name": name, "module": module, "argv": _argv(common) + _argv(options)}
+        for name, (module, options) in trainers.items()
     ]
-    jobs.append(
-        (
-            "pos",
-            "stanza.models.tagger",
-            common
-            + conllu
-            + ["--save_name", "pos.pt", "--output_file", str(models / "pos.pred.conllu")],
-        )
-    )
-    jobs.append(
-        (
-            "depparse",
-            "stanza.models.parser",
-            common
-            + conllu
-            + ["--save_name", "depparse.pt", "--output_file", str(models / "dep.pred.conllu")],
-        )
-    )
-    ner = [
-        *pretrain,
-        *("--train_file", str(data / "train.ner.json"), "--eval_file", str(data / "dev.ner.json")),
-        *("--save_name", "ner.pt", "--max_steps", "4", "--eval_interval", "2"),
-        *_charlm_args(models),
-    ]
-    jobs.append(("ner", "stanza.models.ner_tagger", common + ner))
-    trainers = [{"name": n, "module": m, "argv": argv} for n, m, argv in jobs]
-    return [{"name": "pretrain", "random_pretrain": vectors | shape}, *trainers]
+    return [{"name": "pretrain", "random_pretrain": vectors | shape}, *jobs]
 
 
 def _charlm_text(data: Path, out: Path) -> None:
