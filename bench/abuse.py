@@ -425,7 +425,11 @@ def scenario_7(server: Watched, root: Path) -> dict[str, Any]:
             env={**os.environ, **server.env, "REDIS_URL": ""},
             timeout=120,
         )
-        last = (done.stderr.strip().splitlines() or [""])[-1][:100]
+        if done.returncode == 0:  # what was detected; stderr has only the start-up log
+            answer = json.loads(done.stdout)
+            last = f"language {answer['language']} (detected: {answer['language_detected']})"
+        else:
+            last = (done.stderr.strip().splitlines() or [""])[-1][:100]
         out["CLI"][" ".join(args)] = f"exit {done.returncode}: {last}"
     return out
 
