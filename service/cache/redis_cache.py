@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
 import time
@@ -10,6 +9,7 @@ from typing import Literal
 
 import redis
 from redis.exceptions import LockError
+from redis.lock import Lock
 
 from service.cache.base import Lookup, Release, decode, encode
 from service.metrics import CACHE
@@ -20,6 +20,9 @@ logger = logging.getLogger(__name__)
 # one timeout per interval instead of one per request.
 _RETRY_AFTER_SECONDS = 1.0
 _LOG_EVERY_SECONDS = 30.0
+# Locks whose release failed, kept to be released later; past this many (a long outage)
+# the oldest are left to expire by themselves.
+_MAX_ORPHANS = 1024
 
 
 class RedisCache:
@@ -38,6 +41,8 @@ class RedisCache:
         self._down_until = 0.0
         self._last_log = 0.0
         self._state = threading.Lock()
+        # (lock, its token, when it expires anyway): released at the next get or lock.
+        self._orphans: list[tuple[Lock, bytes, float]] = []
 
     def _available(self) -> bool:
         return time.monotonic() >= self._down_until
@@ -57,6 +62,8 @@ class RedisCache:
         if not self._available():
             CACHE.labels(self.backend, "bypass").inc()
             return None, Lookup.BYPASS
+        if self._orphans:
+            self._release_orphans()
         try:
             value = self._client.get(key)
         except redis.RedisError as exc:
@@ -85,6 +92,8 @@ class RedisCache:
         holder can release it); False when held elsewhere, None when Redis is unreachable."""
         if not self._available():
             return None
+        if self._orphans:
+            self._release_orphans()
         held = self._client.lock(f"{key}:lock", timeout=ttl_seconds, blocking=False)
         try:
             if not held.acquire():
@@ -92,13 +101,40 @@ class RedisCache:
         except redis.RedisError as exc:
             self._failed("lock", exc)
             return None
+        # Kept here: redis-py's release() forgets the token before it reaches Redis.
+        token: bytes = held.local.token
+        expires = time.monotonic() + ttl_seconds
 
         def release() -> None:
-            # Expired or unreachable: the lock times out by itself.
-            with contextlib.suppress(redis.RedisError, LockError):
-                held.release()
+            try:
+                held.do_release(token)
+            except LockError:  # expired, or someone else's since: nothing of ours is left
+                pass
+            except redis.RedisError:
+                # Redis slow or away right now. Left in place, the lock would make every
+                # request for this key wait for it to expire (the request budget), holding
+                # their threads: it is released once Redis answers again.
+                with self._state:
+                    self._orphans = [*self._orphans[-_MAX_ORPHANS + 1 :], (held, token, expires)]
 
         return release
+
+    def _release_orphans(self) -> None:
+        """Release the locks whose release failed; stop at the first Redis error."""
+        with self._state:
+            orphans, self._orphans = self._orphans, []
+        now = time.monotonic()
+        for n, (held, token, expires) in enumerate(orphans):
+            if expires <= now:
+                continue
+            try:
+                held.do_release(token)
+            except LockError:
+                continue
+            except redis.RedisError:
+                with self._state:
+                    self._orphans = [o for o in orphans[n:] if o[2] > now] + self._orphans
+                return
 
     def healthy(self) -> bool:
         """True when Redis answers a PING now."""
