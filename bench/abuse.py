@@ -220,6 +220,12 @@ def post(
     }
     if "problem" in (out["content_type"] or ""):
         out["type"] = json.loads(reply.body).get("type", "").rsplit(":", 1)[-1]
+    elif path.endswith("/batch") and reply.status == 200:  # a batch's 200 may hold errors
+        results = json.loads(reply.body)["results"]
+        slots = Counter(
+            r["error"]["type"].rsplit(":", 1)[-1] if "error" in r else "ok" for r in results
+        )
+        out["type"] = ", ".join(f"{n} {kind}" for kind, n in sorted(slots.items()))
     if reply.header("Retry-After"):
         out["retry_after"] = reply.header("Retry-After")
     return out
