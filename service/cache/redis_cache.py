@@ -47,6 +47,12 @@ class RedisCache:
     def _available(self) -> bool:
         return time.monotonic() >= self._down_until
 
+    def _ready(self) -> bool:
+        """Whether Redis may be asked now; the locks of failed releases are released first."""
+        if self._orphans and self._available():
+            self._release_orphans()
+        return self._available()
+
     def _failed(self, action: str, exc: Exception) -> None:
         CACHE.labels(self.backend, "error").inc()
         now = time.monotonic()
@@ -59,11 +65,9 @@ class RedisCache:
 
     def get(self, key: str) -> tuple[bytes | None, Lookup]:
         """The stored answer; BYPASS when Redis cannot be asked."""
-        if not self._available():
+        if not self._ready():
             CACHE.labels(self.backend, "bypass").inc()
             return None, Lookup.BYPASS
-        if self._orphans:
-            self._release_orphans()
         try:
             value = self._client.get(key)
         except redis.RedisError as exc:
@@ -90,10 +94,8 @@ class RedisCache:
     def lock(self, key: str, ttl_seconds: float) -> Release | Literal[False] | None:
         """A lock shared by every worker and replica (redis-py's token lock, so only its
         holder can release it); False when held elsewhere, None when Redis is unreachable."""
-        if not self._available():
+        if not self._ready():
             return None
-        if self._orphans:
-            self._release_orphans()
         held = self._client.lock(f"{key}:lock", timeout=ttl_seconds, blocking=False)
         try:
             if not held.acquire():
@@ -113,7 +115,9 @@ class RedisCache:
             except redis.RedisError:
                 # Redis slow or away right now. Left in place, the lock would make every
                 # request for this key wait for it to expire (the request budget), holding
-                # their threads: it is released once Redis answers again.
+                # their threads: it is released once Redis answers again. (No circuit
+                # breaker here: the answer is out, and the next get or lock trips it if
+                # Redis is still unwell.)
                 with self._state:
                     self._orphans = [*self._orphans[-_MAX_ORPHANS + 1 :], (held, token, expires)]
 
