@@ -68,8 +68,9 @@ bench: install
 image:
 	IMAGE=$(IMAGE) container/build-image.sh
 
-# Starts the image read-only as its non-root user, checks /readyz, a French and an English
-# answer and a clean stop on SIGTERM, and removes the container.
+# Starts the image read-only as its non-root user, checks /readyz, the polarity model's base
+# packages (and that without weights it serves lexicon-only, saying so), a French and an
+# English answer and a clean stop on SIGTERM, and removes the container.
 image-test:
 	$(PYTHON) container/image_test.py --image $(IMAGE)
 

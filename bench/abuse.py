@@ -188,6 +188,12 @@ def post(
     }
     if "problem" in (out["content_type"] or ""):
         out["type"] = json.loads(reply.body).get("type", "").rsplit(":", 1)[-1]
+    elif path.endswith("/batch") and reply.status == 200:  # a batch's 200 may hold errors
+        results = json.loads(reply.body)["results"]
+        slots = Counter(
+            r["error"]["type"].rsplit(":", 1)[-1] if "error" in r else "ok" for r in results
+        )
+        out["type"] = ", ".join(f"{n} {kind}" for kind, n in sorted(slots.items()))
     if reply.header("Retry-After"):
         out["retry_after"] = reply.header("Retry-After")
     return out
@@ -393,7 +399,11 @@ def scenario_7(server: Watched, root: Path) -> dict[str, Any]:
             env={**os.environ, **server.env, "REDIS_URL": ""},
             timeout=120,
         )
-        last = (done.stderr.strip().splitlines() or [""])[-1][:100]
+        if done.returncode == 0:  # what was detected; stderr has only the start-up log
+            answer = json.loads(done.stdout)
+            last = f"language {answer['language']} (detected: {answer['language_detected']})"
+        else:
+            last = (done.stderr.strip().splitlines() or [""])[-1][:100]
         out["CLI"][" ".join(args)] = f"exit {done.returncode}: {last}"
     return out
 

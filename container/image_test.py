@@ -3,10 +3,12 @@
 The container runs with a read-only root filesystem and a tmpfs on /tmp (as the Kubernetes
 Deployment's emptyDir), as the image's non-root user, with no capabilities and no privilege
 escalation. Checked, in order: ``/readyz`` answers 200; the process is uid 10001 and cannot
-write its root filesystem; the image's HEALTHCHECK passes (podman); a French and an English
-sample article (samples/) are enriched; and a clean stop: SIGTERM while a request is in
-flight, that request still gets its 200, and the container exits with 0 within gunicorn's
-graceful timeout. The container is removed in every case.
+write its root filesystem; the image's HEALTHCHECK passes (podman); the polarity model's base
+packages (requirements/models.txt) are installed with their pinned files, and with no trained
+weights in the image the service serves lexicon-only and says so (log and ``/v1/languages``);
+a French and an English sample article (samples/) are enriched; and a clean stop: SIGTERM
+while a request is in flight, that request still gets its 200, and the container exits with
+0 within gunicorn's graceful timeout. The container is removed in every case.
 
 Standard library only, so that it runs with the machine's python3.
 """
@@ -131,6 +133,31 @@ def check_locked_down(cli: list[str], name: str) -> None:
         say("HEALTHCHECK (python -> /healthz): healthy")
 
 
+# Run inside the container: the polarity model's two base packages, found and checked against
+# their pinned sha256 exactly as the service does before it loads the model.
+BASE_CHECK = """
+from importlib.metadata import version
+from service.engines.polarity.base_files import pinned
+from service.engines.polarity.loader import load_base
+base = load_base()
+print(", ".join(f"{s.package} {version(s.package)}" for s in pinned().values()),
+      f"(pinned files verified; encoder of {base.e5.dims.layers} layers)")
+"""
+
+
+def check_polarity(base: str, cli: list[str], name: str) -> None:
+    """The model's base packages are in the image; without weights it serves lexicon-only
+    and says so, in /v1/languages and in the log."""
+    found = run(cli, "exec", name, "python", "-c", BASE_CHECK, check=False)
+    assert found.returncode == 0, f"polarity base packages: {found.stderr.strip()[-600:]}"
+    say(f"polarity base packages: {found.stdout.strip().splitlines()[-1]}")
+    status, body = http("GET", f"{base}/v1/languages")
+    polarity = body.get("polarity", {})
+    assert status == 200 and polarity.get("state") == "missing", f"/v1/languages: {polarity}"
+    assert "no polarity weights at" in logs(cli, name, lines=200), "the log does not say so"
+    say(f"no weights in the image: /v1/languages polarity.state {polarity['state']!r}, log too")
+
+
 def check_answer(base: str, language: str) -> None:
     """A sample article is enriched: the language, actors and a stance come back."""
     text = SAMPLES[language].read_text(encoding="utf-8")
@@ -236,6 +263,7 @@ def main() -> int:
         run(cli, "run", "-d", "--name", name, *options, args.image)
         wait_ready(base, cli, name)
         check_locked_down(cli, name)
+        check_polarity(base, cli, name)
         check_answer(base, "fr")
         check_answer(base, "en")
         check_clean_stop(base, cli, name)

@@ -13,6 +13,7 @@ from prometheus_client import REGISTRY
 from service import create_app
 from service.cache import MemoryCache
 from service.cache.base import cache_key, decode, encode
+from service.cache.redis_cache import RedisCache
 from tests.conftest import REDIS_URL, base_settings
 
 
@@ -140,6 +141,49 @@ def test_slow_redis_does_not_hold_requests(spacy_registry, private_redis):
     assert response.status_code == 200
     assert response.headers["X-Cache"] == "BYPASS"
     assert elapsed < 2, f"took {elapsed:.2f}s while Redis slept 3s"
+
+
+def test_a_lock_whose_release_met_a_slow_redis_is_released_once_it_answers(private_redis):
+    """Found by `make faults` (phase d then e): a release that timed out during DEBUG SLEEP
+    left the lock for its whole TTL, and every request for that key waited for it, holding
+    the worker's threads for up to the request budget."""
+    cache = RedisCache(private_redis.url, ttl_seconds=60, timeout_seconds=0.2)
+    admin = private_redis.client()
+    release = cache.lock("k", 60.0)
+    assert callable(release)
+    blocker = threading.Thread(target=lambda: admin.execute_command("DEBUG", "SLEEP", 1.5))
+    blocker.start()
+    time.sleep(0.2)
+    release()  # times out: Redis is asleep
+    blocker.join()
+    assert admin.exists("k:lock"), "the release did not reach Redis: the lock is still there"
+    # Any call releases it once Redis answers again (after the 1 s circuit-breaker pause
+    # the failed release started).
+    deadline = time.monotonic() + 3
+    while admin.exists("k:lock") and time.monotonic() < deadline:
+        cache.get("other")
+        time.sleep(0.1)
+    assert not admin.exists("k:lock"), "still there 3 s after Redis woke up"
+    again = cache.lock("k", 60.0)
+    assert callable(again), "the key can be locked again at once"
+    again()
+    assert not admin.exists("k:lock")
+
+
+def test_a_released_lock_never_releases_another_holders(private_redis):
+    """The retried release is the token-checked one: a lock that expired and was taken
+    by another caller meanwhile stays theirs."""
+    cache = RedisCache(private_redis.url, ttl_seconds=60, timeout_seconds=0.2)
+    admin = private_redis.client()
+    release = cache.lock("k", 0.5)
+    assert callable(release)
+    time.sleep(0.7)  # expired
+    other = RedisCache(private_redis.url, ttl_seconds=60, timeout_seconds=0.2).lock("k", 60.0)
+    assert callable(other)
+    release()
+    assert admin.exists("k:lock"), "the late release removed the other holder's lock"
+    other()
+    assert not admin.exists("k:lock")
 
 
 def _concurrently(clients, text: str, n: int) -> list[str]:
