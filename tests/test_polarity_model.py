@@ -129,6 +129,21 @@ def test_a_sentence_scores_the_same_alone_or_in_a_padded_batch(untrained_scorer)
             assert got_probs == pytest.approx(want_probs, abs=1e-5)
 
 
+def test_thousands_of_targets_in_one_pass_read_each_as_if_asked_alone(untrained_scorer):
+    # A client may send thousands of targets, and a pasted table is one sentence naming
+    # thousands of names. The pooling once copied the hidden states per target (gigabytes
+    # at this count); each target must still get the reading it gets when asked alone.
+    text = "Putin, Zelensky and Macron met in Paris."
+    names = [(0, 5), (7, 15), (20, 26), (34, 39)]
+    spans = names * 750
+    (many,) = untrained_scorer.score([(text, spans), ("Kyiv resists.", [(0, 4)])])[:1]
+    assert len(many) == 3000
+    for k, span in enumerate(names):
+        (alone,) = untrained_scorer.score([(text, [span])])
+        assert many[k] == pytest.approx(alone[0], abs=1e-5)
+        assert many[k + 4 * 749] == pytest.approx(alone[0], abs=1e-5)
+
+
 def test_a_long_sentence_keeps_its_target_in_the_window(base):
     filler = "and then nothing happened " * 80  # far past 256 tokens
     text = filler + "Putin attacked Ukraine."

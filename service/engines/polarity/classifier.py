@@ -38,10 +38,17 @@ class PolarityClassifier(nn.Module):
         hidden = self.encoder(
             inputs_embeds=embeds, attention_mask=batch.attention_mask
         ).last_hidden_state
-        per_target = hidden[batch.target_rows]  # (K, T, H)
-        mask = batch.target_mask.unsqueeze(-1)
-        pooled = (per_target * mask).sum(1) / mask.sum(1).clamp(min=1.0)
-        features = torch.cat([per_target[:, 0], pooled], dim=-1)
+        rows, mask = batch.target_rows, batch.target_mask
+        # Each target's mean over its tokens, one (k, T) @ (T, H) product per sentence: never
+        # a (K, T, H) copy of the hidden states per target, which a sentence naming
+        # thousands of targets made gigabytes. collate lists a sentence's targets together.
+        # In fp32 even under bf16 autocast, as the elementwise sum the weights were trained with.
+        counts = torch.bincount(rows, minlength=hidden.shape[0]).tolist()
+        with torch.autocast("cpu", enabled=False):
+            full = hidden.float()
+            sums = [m @ h for m, h in zip(mask.float().split(counts), full, strict=True)]
+            pooled = torch.cat(sums) / mask.sum(1, keepdim=True).clamp(min=1.0)
+        features = torch.cat([full[rows, 0], pooled], dim=-1).to(hidden.dtype)
         return self.head(self.dropout(features))
 
     def trained_state(self) -> dict[str, torch.Tensor]:
