@@ -52,28 +52,39 @@ class _TimedModel:
     for ``options.explain``), timing its calls for the answer's ``model_ms`` and
     ``explain_ms``."""
 
-    def __init__(self, scorer: PolarityScorer) -> None:
+    def __init__(self, scorer: PolarityScorer, stop: threading.Event) -> None:
         self._scorer = scorer
+        self._stop = stop
         self.seconds = 0.0
         self.explain_seconds = 0.0
 
     def score(
         self, items: Sequence[tuple[str, Sequence[tuple[int, int]]]]
     ) -> list[list[tuple[float, float, float]]]:
-        """The scorer's probabilities, timed."""
+        """The scorer's probabilities, timed; dropped between batches once the client is
+        gone."""
+        from service.engines.polarity.scorer import ScoringStoppedError
+
         began = time.perf_counter()
         try:
-            return self._scorer.score(items)
+            return self._scorer.score(items, self._stop.is_set)
+        except ScoringStoppedError:
+            raise _Cancelled("model") from None
         finally:
             self.seconds += time.perf_counter() - began
 
     def attribute(
         self, items: Sequence[tuple[str, Sequence[tuple[int, int]], int]]
     ) -> list[list[tuple[int, int, float]]]:
-        """The words that pushed each reading (the scorer's integrated gradients), timed."""
+        """The words that pushed each reading (the scorer's integrated gradients), timed;
+        dropped between batches once the client is gone."""
+        from service.engines.polarity.scorer import ScoringStoppedError
+
         began = time.perf_counter()
         try:
-            return self._scorer.attribute(items)
+            return self._scorer.attribute(items, self._stop.is_set)
+        except ScoringStoppedError:
+            raise _Cancelled("model") from None
         finally:
             self.explain_seconds += time.perf_counter() - began
 
@@ -363,13 +374,18 @@ class Enricher:
         CHARACTERS.labels(*labels).inc(sum(len(job.request.text) for job in jobs))
         if stop.is_set():
             raise _Cancelled("analysis")
-        return [self._render(job, doc, engine_seconds) for job, doc in zip(jobs, docs, strict=True)]
+        return [
+            self._render(job, doc, engine_seconds, stop)
+            for job, doc in zip(jobs, docs, strict=True)
+        ]
 
-    def _render(self, job: _Job, doc: AnnotatedDocument, engine_seconds: float) -> bytes:
+    def _render(
+        self, job: _Job, doc: AnnotatedDocument, engine_seconds: float, stop: threading.Event
+    ) -> bytes:
         began = time.perf_counter()
         request = job.request
         scorer = self._registry.polarity if job.sentiment == MODEL else None
-        model = _TimedModel(scorer) if scorer is not None else None
+        model = _TimedModel(scorer, stop) if scorer is not None else None
         analysis = analyse(
             doc,
             request.include,

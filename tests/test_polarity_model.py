@@ -144,6 +144,32 @@ def test_thousands_of_targets_in_one_pass_read_each_as_if_asked_alone(untrained_
         assert many[k + 4 * 749] == pytest.approx(alone[0], abs=1e-5)
 
 
+def test_scoring_stops_between_batches_when_asked(untrained_scorer):
+    # What the service does once an answer's client has gone: the pass of a long text is
+    # many batches, and the ones after the client left are not computed.
+    from service.engines.polarity.scorer import ScoringStoppedError
+
+    items = [
+        (
+            f"Sentence {i} about Kyiv.",
+            [(len(f"Sentence {i} about "), len(f"Sentence {i} about Kyiv"))],
+        )
+        for i in range(40)
+    ]
+    asked = []
+
+    def stop_after_first_batch() -> bool:
+        asked.append(True)
+        return len(asked) > 1
+
+    with pytest.raises(ScoringStoppedError):
+        untrained_scorer.score(items, stop_after_first_batch)
+    assert len(asked) == 2  # one batch computed, then stopped before the second
+    assert len(untrained_scorer.score(items, lambda: False)) == 40
+    with pytest.raises(ScoringStoppedError):
+        untrained_scorer.attribute([(items[0][0], items[0][1], 0)], lambda: True)
+
+
 def test_a_long_sentence_keeps_its_target_in_the_window(base):
     filler = "and then nothing happened " * 80  # far past 256 tokens
     text = filler + "Putin attacked Ukraine."

@@ -210,9 +210,9 @@ def test_one_batched_model_call_per_answer(model_registry):
     scorer = model_registry.polarity
     original = scorer.score
 
-    def counted(items):
+    def counted(items, stop=None):
         calls.append(len(items))
-        return original(items)
+        return original(items, stop)
 
     scorer.score = counted  # the real scorer, counted
     try:

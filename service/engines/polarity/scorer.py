@@ -5,7 +5,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import torch
@@ -23,6 +23,15 @@ DEFAULT_WEIGHTS = DEFAULT_POLARITY_WEIGHTS
 Probabilities = tuple[float, float, float]
 # A sentence, its targets' spans as scored, and which of them to explain.
 Explained = tuple[str, Sequence[tuple[int, int]], int]
+
+
+class ScoringStoppedError(Exception):
+    """``score`` or ``attribute`` was asked to stop (the answer's client has gone)."""
+
+
+def _check(stop: Callable[[], bool] | None) -> None:
+    if stop is not None and stop():
+        raise ScoringStoppedError("stopped between batches")
 
 
 class PolarityScorer:
@@ -83,11 +92,15 @@ class PolarityScorer:
         """What the answer cache must vary with: the base file and the trained weights."""
         return f"{self.base_sha256}:{self.weights_sha256}" + (":bf16" if self._bf16 else "")
 
-    def score(self, items: Sequence[Item]) -> list[list[Probabilities]]:
+    def score(
+        self, items: Sequence[Item], stop: Callable[[], bool] | None = None
+    ) -> list[list[Probabilities]]:
         """For each (sentence, target character spans in it), the probabilities per target.
 
         Sentences are encoded once each, in length-sorted batches; every target of a
         sentence is read from that one pass. Order follows ``items`` and their spans.
+        ``stop`` is asked before every batch: when it says so, :class:`ScoringStoppedError`
+        (a long text's pass is many batches; its client may be gone long before the last).
         """
         out: list[list[Probabilities]] = [[] for _ in items]
         todo = [i for i, (_, spans) in enumerate(items) if spans]  # no target: no pass
@@ -102,12 +115,15 @@ class PolarityScorer:
             torch.autocast("cpu", dtype=torch.bfloat16, enabled=self._bf16),
         ):
             for batch in batches(encoded, self._batch_size, self._pad_id):
+                _check(stop)
                 probs = self._model(batch).float().softmax(-1).tolist()
                 for row, p in zip(batch.target_rows.tolist(), probs, strict=True):
                     out[todo[batch.items[row]]].append((p[0], p[1], p[2]))
         return out
 
-    def attribute(self, items: Sequence[Explained]) -> list[list[WordWeight]]:
+    def attribute(
+        self, items: Sequence[Explained], stop: Callable[[], bool] | None = None
+    ) -> list[list[WordWeight]]:
         """For each (sentence, its targets' spans, the index of one of them), the words of
         the sentence with their push on that target's reading: (start, end, weight), in
         text order; weight > 0 pushed it toward positive, < 0 toward negative.
@@ -116,7 +132,8 @@ class PolarityScorer:
         marked), one batch row per item, in bf16 autocast as served; integrated gradients
         on the word vectors (:mod:`.attribution`). Several times the answer's own model
         pass (docs/analysis.md), so it runs only for answers that ask. Like ``score``, it
-        runs in the workers only: nothing calls it at load, before the fork.
+        runs in the workers only: nothing calls it at load, before the fork, and it asks
+        ``stop`` before every batch.
         """
         out: list[list[WordWeight]] = [[] for _ in items]
         if not items:
@@ -137,6 +154,7 @@ class PolarityScorer:
             torch.autocast("cpu", dtype=torch.bfloat16, enabled=self._bf16),
         ):
             for batch in batches(rows, self._batch_size, self._pad_id):
+                _check(stop)
                 scores = integrated_gradients(self._model, batch, self._pad_id).tolist()
                 for index, row_scores in zip(batch.items, scores, strict=True):
                     text, spans, _ = items[index]
