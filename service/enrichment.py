@@ -29,6 +29,7 @@ from service.cache.flight import SingleFlight
 from service.config import Settings
 from service.document import AnnotatedDocument
 from service.engines import Engine, EngineRegistry
+from service.engines.base import ScoringStoppedError
 from service.engines.view import engine_view, token_estimate
 from service.language import LanguageDetector
 from service.metrics import ABANDONED, CHARACTERS, DOCUMENTS, ENGINE_SECONDS
@@ -63,8 +64,6 @@ class _TimedModel:
     ) -> list[list[tuple[float, float, float]]]:
         """The scorer's probabilities, timed; dropped between batches once the client is
         gone."""
-        from service.engines.polarity.scorer import ScoringStoppedError
-
         began = time.perf_counter()
         try:
             return self._scorer.score(items, self._stop.is_set)
@@ -78,8 +77,6 @@ class _TimedModel:
     ) -> list[list[tuple[int, int, float]]]:
         """The words that pushed each reading (the scorer's integrated gradients), timed;
         dropped between batches once the client is gone."""
-        from service.engines.polarity.scorer import ScoringStoppedError
-
         began = time.perf_counter()
         try:
             return self._scorer.attribute(items, self._stop.is_set)

@@ -147,7 +147,7 @@ def test_thousands_of_targets_in_one_pass_read_each_as_if_asked_alone(untrained_
 def test_scoring_stops_between_batches_when_asked(untrained_scorer):
     # What the service does once an answer's client has gone: the pass of a long text is
     # many batches, and the ones after the client left are not computed.
-    from service.engines.polarity.scorer import ScoringStoppedError
+    from service.engines.base import ScoringStoppedError
 
     items = [
         (

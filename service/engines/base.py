@@ -35,6 +35,10 @@ class EngineLoadError(RuntimeError):
     """A model that is on disk could not be loaded."""
 
 
+class ScoringStoppedError(Exception):
+    """A model asked to stop between batches (the answer's client has gone) did so."""
+
+
 @cache
 def entity_types() -> dict[str, str]:
     """Engine NER label -> neutral entity type, from ``entity_types.json``."""

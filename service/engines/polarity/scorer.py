@@ -11,7 +11,7 @@ from pathlib import Path
 import torch
 
 from service.config import DEFAULT_POLARITY_WEIGHTS
-from service.engines.base import EngineLoadError
+from service.engines.base import EngineLoadError, ScoringStoppedError
 from service.engines.polarity.attribution import WordWeight, integrated_gradients, per_word
 from service.engines.polarity.batching import Encoded, Item, batches, encode
 from service.engines.polarity.loader import Base, build_classifier, load_base
@@ -23,10 +23,6 @@ DEFAULT_WEIGHTS = DEFAULT_POLARITY_WEIGHTS
 Probabilities = tuple[float, float, float]
 # A sentence, its targets' spans as scored, and which of them to explain.
 Explained = tuple[str, Sequence[tuple[int, int]], int]
-
-
-class ScoringStoppedError(Exception):
-    """``score`` or ``attribute`` was asked to stop (the answer's client has gone)."""
 
 
 def _check(stop: Callable[[], bool] | None) -> None:
