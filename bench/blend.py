@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from harness import machine  # first: it puts this tree's service on the path
-from quality import LABELS, _scores, setup
+from quality import LABELS, _scores, setup, span_answers
 
 import service.analysis as analysis
 from service.analysis import evidence
@@ -32,7 +32,6 @@ from service.analysis.sentiment import backoff
 from service.analysis.syntax import Tree
 from service.analysis.targets import Target
 from service.config import Settings
-from service.enrichment import Answer, EnrichRequest
 
 THRESHOLDS = (0.0, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.01)
 
@@ -61,18 +60,8 @@ def captured(path: Path, rows: int, language: str) -> tuple[list[int], list[list
     analysis._target_sentiment = keep
     env = Settings.from_env()  # POLARITY_WEIGHTS and POLARITY_BF16, as the service reads them
     service = setup((language,), env.polarity_weights, env.polarity_bf16).service
-    for i in range(0, len(data), 32):
-        batch = [
-            EnrichRequest(
-                r["sentence"],
-                language,
-                include=("sentiment",),
-                targets=({"start": r["from"], "end": r["to"]},),
-            )
-            for r in data[i : i + 32]
-        ]
-        for answer in service.enrich_many(batch):
-            assert isinstance(answer, Answer), answer
+    for _ in span_answers(service, data, language):  # the answers only fill ``seen``
+        pass
     analysis._target_sentiment = target_sentiment
     kept = [seen[(r["sentence"], r["from"], r["to"])] for r in data]
     return [int(r["polarity"]) for r in data], kept

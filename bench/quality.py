@@ -25,6 +25,7 @@ import json
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +74,27 @@ def setup(languages: tuple[str, ...], weights: Path, bf16: bool) -> Setup:
     return Setup(service, registry, why_not)
 
 
+def span_answers(
+    service: Enricher, rows: list[dict[str, Any]], language: str, **options: Any
+) -> Iterator[Answer]:
+    """The service's answer for each NewsMTSC-shaped row (sentence, from, to), its span the
+    one target, sentiment only; batches of 32 through ``enrich_many``, in row order."""
+    for i in range(0, len(rows), 32):
+        batch = [
+            EnrichRequest(
+                r["sentence"],
+                language,
+                include=("sentiment",),
+                targets=({"start": r["from"], "end": r["to"]},),
+                **options,
+            )
+            for r in rows[i : i + 32]
+        ]
+        for answer in service.enrich_many(batch):
+            assert isinstance(answer, Answer), answer
+            yield answer
+
+
 def macro_f1(gold: list[int], pred: list[int]) -> float:
     """Mean F1 over the classes -1, 0, 1."""
     scores = []
@@ -105,22 +127,9 @@ def span_targets(
     for name, scope, options in variants:
         pred = []
         began = time.perf_counter()
-        for i in range(0, len(rows), 32):
-            batch = [
-                EnrichRequest(
-                    r["sentence"],
-                    language,
-                    include=("sentiment",),
-                    targets=({"start": r["from"], "end": r["to"]},),
-                    scope=scope,
-                    **options,
-                )
-                for r in rows[i : i + 32]
-            ]
-            for answer in run.service.enrich_many(batch):
-                assert isinstance(answer, Answer), answer
-                label = json.loads(answer.body)["targets"][0]["sentiment"]["label"]
-                pred.append(LABELS[label])
+        for answer in span_answers(run.service, rows, language, scope=scope, **options):
+            label = json.loads(answer.body)["targets"][0]["sentiment"]["label"]
+            pred.append(LABELS[label])
         out[name] = _scores(gold, pred) | {"seconds": round(time.perf_counter() - began, 1)}
     if run.scorer is not None:
         out["model (scorer alone)"], pred = model_spans(run.scorer, rows)
