@@ -14,8 +14,6 @@ difference between the torch fp32 and ONNX hidden states.
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 from collections.abc import Callable
 from pathlib import Path
 from tempfile import TemporaryDirectory
@@ -24,15 +22,9 @@ import perf_model
 import torch
 
 
-def cpu_ms(fn: Callable[[], object], runs: int = 5) -> int:
-    """Median CPU milliseconds of ``runs`` calls after one warm-up call."""
-    fn()
-    times = []
-    for _ in range(runs):
-        began = time.process_time()
-        fn()
-        times.append(time.process_time() - began)
-    return round(statistics.median(times) * 1000)
+def cpu_ms(fn: Callable[[], object]) -> int:
+    """Median CPU milliseconds of 5 calls after a warm-up (perf_model's timer)."""
+    return round(perf_model.timed(fn, 5)["cpu_ms"])
 
 
 class _Encoder(torch.nn.Module):
