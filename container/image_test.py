@@ -4,8 +4,8 @@ The container runs with a read-only root filesystem and a tmpfs on /tmp (as the 
 Deployment's emptyDir), as the image's non-root user, with no capabilities and no privilege
 escalation. Checked, in order: ``/readyz`` answers 200; the process is uid 10001 and cannot
 write its root filesystem; the image's HEALTHCHECK passes (podman); the polarity model's base
-packages (requirements/models.txt) are installed with their pinned files, and with no trained
-weights in the image the service serves lexicon-only and says so (log and ``/v1/languages``);
+packages (requirements/models.txt) are installed with their pinned files, and the committed
+trained weights serve (``/v1/languages`` names the model with the checkout's pinned sha256);
 a French and an English sample article (samples/) are enriched; and a clean stop: SIGTERM
 while a request is in flight, that request still gets its 200, and the container exits with
 0 within gunicorn's graceful timeout. The container is removed in every case.
@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+WEIGHTS_PIN = ROOT / "service/engines/polarity/weights/polarity.safetensors.sha256"
 SAMPLES = {
     "fr": ROOT / "samples" / "fr-peche-maquereau.txt",
     "en": ROOT / "samples" / "en-lumber-tariffs.txt",
@@ -146,16 +147,19 @@ print(", ".join(f"{s.package} {version(s.package)}" for s in pinned().values()),
 
 
 def check_polarity(base: str, cli: list[str], name: str) -> None:
-    """The model's base packages are in the image; without weights it serves lexicon-only
-    and says so, in /v1/languages and in the log."""
+    """The model's base packages are in the image, and the committed weights serve: the
+    model named in /v1/languages is the one the checkout's pin describes."""
     found = run(cli, "exec", name, "python", "-c", BASE_CHECK, check=False)
     assert found.returncode == 0, f"polarity base packages: {found.stderr.strip()[-600:]}"
     say(f"polarity base packages: {found.stdout.strip().splitlines()[-1]}")
+    pinned_sha = WEIGHTS_PIN.read_text(encoding="ascii").split()[0]
     status, body = http("GET", f"{base}/v1/languages")
     polarity = body.get("polarity", {})
-    assert status == 200 and polarity.get("state") == "missing", f"/v1/languages: {polarity}"
-    assert "no polarity weights at" in logs(cli, name, lines=200), "the log does not say so"
-    say(f"no weights in the image: /v1/languages polarity.state {polarity['state']!r}, log too")
+    assert status == 200 and polarity.get("state") == "ready", f"/v1/languages: {polarity}"
+    assert f"@{pinned_sha[:12]}" in (polarity.get("model") or ""), (
+        f"not the pinned weights: {polarity}"
+    )
+    say(f"polarity model ready: {polarity['model']}")
 
 
 def check_answer(base: str, language: str) -> None:

@@ -343,12 +343,8 @@ def test_workers_forked_from_a_master_holding_the_polarity_model_answer_with_it(
 ):
     # The master loads the polarity model (torch) with the engines, then forks two workers
     # that run it with two torch threads each.
-    from tests.test_polarity_model import TRAINED
-    from tests.test_polarity_wiring import untrained_weights_file
+    from tests.test_polarity_model import TRAINED as weights
 
-    weights = TRAINED
-    if not weights.is_file():
-        weights = untrained_weights_file(tmp_path_factory.mktemp("w") / "u.safetensors", 0)
     env = {
         "TORCH_THREADS": "2",
         "SERVICE_LANGUAGES": "en",

@@ -2,9 +2,8 @@
 
 The scorer's ``attribute`` (integrated gradients, merged to whole words), analysis'
 ``model_words`` (which reading is explained, the top words), and the answer's contract:
-the option off gives the answer as it was. The model is real: trained weights where they
-exist (committed, or POLARITY_TEST_WEIGHTS), else a real untrained 2-layer classifier for
-the contract; the test that needs trained weights says so and skips without them.
+the option off gives the answer as it was. The model is real: the committed trained weights
+(or POLARITY_TEST_WEIGHTS).
 """
 
 from __future__ import annotations
@@ -19,19 +18,14 @@ from service.engines.polarity.attribution import per_word
 from service.engines.polarity.batching import encode
 from tests.conftest import ARTICLES, REDIS_URL, base_settings
 from tests.contract import check
-from tests.test_polarity_model import NEEDS_WEIGHTS, TRAINED
-from tests.test_polarity_wiring import untrained_weights_file
+from tests.test_polarity_model import TRAINED
 
 WORD = re.compile(r"\w+(?:-\w+)*")
 
 
 @pytest.fixture(scope="session")
-def explain_registry(tmp_path_factory) -> EngineRegistry:
-    weights = TRAINED
-    if not weights.is_file():
-        path = tmp_path_factory.mktemp("explain") / "untrained.safetensors"
-        weights = untrained_weights_file(path, 0)
-    registry = EngineRegistry(base_settings(polarity_model="on", polarity_weights=weights))
+def explain_registry() -> EngineRegistry:
+    registry = EngineRegistry(base_settings(polarity_model="on", polarity_weights=TRAINED))
     registry.start(background=False)
     assert registry.polarity is not None
     return registry
@@ -148,7 +142,6 @@ def test_explain_is_a_json_boolean(explain_registry, value):
     assert "explain" in response.get_data(as_text=True)
 
 
-@NEEDS_WEIGHTS
 def test_the_trained_models_words_are_the_sentences_and_point_its_way(explain_registry):
     text = "The minister praised the brave nurses."
     answer = _post(explain_registry, text, "en", targets=["nurses"], explain=True)
@@ -206,7 +199,6 @@ CUES = [
 ]
 
 
-@NEEDS_WEIGHTS
 def test_the_word_that_carries_a_clear_polarity_is_shown_pointing_its_way(explain_registry):
     # A local reading of the model, not a proof: most, not all (docs/analysis.md).
     scorer = explain_registry.polarity

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -18,14 +19,9 @@ from service.engines.polarity.encoder import build_encoder
 from service.engines.polarity.loader import build_classifier, load_base
 from service.engines.polarity.weights import save_weights
 
-# Trained weights: the committed file, or (before any is committed) one named by
-# POLARITY_TEST_WEIGHTS, e.g. a .cache/polarity/ file from `make train`.
+# Trained weights: the committed file, or another one named by POLARITY_TEST_WEIGHTS (a
+# .cache/polarity/ file from `make train`, to test it before it replaces the committed one).
 TRAINED = Path(os.environ.get("POLARITY_TEST_WEIGHTS") or DEFAULT_WEIGHTS)
-NEEDS_WEIGHTS = pytest.mark.skipif(
-    not TRAINED.is_file(),
-    reason=f"no trained polarity weights committed yet ({DEFAULT_WEIGHTS}); "
-    "train them with `make train` and point POLARITY_TEST_WEIGHTS at the file",
-)
 
 
 @pytest.fixture(scope="session")
@@ -214,7 +210,6 @@ def trained_scorer(base):
     return PolarityScorer(TRAINED, base=base)
 
 
-@NEEDS_WEIGHTS
 @pytest.mark.parametrize(
     ("sentence", "target", "expected"),
     [
@@ -228,3 +223,26 @@ def test_the_trained_model_reads_unambiguous_polarity(trained_scorer, sentence, 
     start = sentence.index(target)
     (probs,) = trained_scorer.score([(sentence, [(start, start + len(target))])])[0]
     assert max(range(3), key=lambda k: probs[k]) == expected
+
+
+def test_the_committed_weights_are_the_pinned_ones(base):
+    pin = DEFAULT_WEIGHTS.with_name(DEFAULT_WEIGHTS.name + ".sha256")
+    pinned_sha, name = pin.read_text(encoding="ascii").split()
+    assert name == DEFAULT_WEIGHTS.name
+    assert hashlib.sha256(DEFAULT_WEIGHTS.read_bytes()).hexdigest() == pinned_sha
+    assert pinned_sha[:12] in PolarityScorer(DEFAULT_WEIGHTS, base=base).identity
+
+
+def test_a_damaged_copy_of_pinned_weights_is_refused_naming_the_fix(base, tmp_path):
+    pin = DEFAULT_WEIGHTS.with_name(DEFAULT_WEIGHTS.name + ".sha256")
+    copy = tmp_path / DEFAULT_WEIGHTS.name
+    shutil.copy(pin, tmp_path)
+    data = bytearray(DEFAULT_WEIGHTS.read_bytes())
+    data[-1] ^= 0xFF  # one byte of one weight: still a loadable safetensors file
+    copy.write_bytes(bytes(data))
+    with pytest.raises(EngineLoadError, match=r"its pin .*git checkout"):
+        PolarityScorer(copy, base=base)
+    # The same bytes without a pin beside them are an operator's own file, and load.
+    (tmp_path / pin.name).unlink()
+    loaded = PolarityScorer(copy, base=base)
+    assert loaded.weights_sha256 != pin.read_text(encoding="ascii").split()[0]

@@ -1,9 +1,8 @@
 """The polarity model in the answers: settings, loading, ``options.sentiment``, the cache key,
 ``engine.models``, ``timings.model_ms``, evidence, and the direction of its readings.
 
-The model here is real: the trained weights (committed, or named by POLARITY_TEST_WEIGHTS)
-where they exist, else a real untrained 2-layer classifier for the plumbing; the tests that
-need trained weights say so and skip without them.
+The model here is real: the committed trained weights (or those POLARITY_TEST_WEIGHTS
+names).
 """
 
 from __future__ import annotations
@@ -24,7 +23,7 @@ from service.engines.polarity.weights import save_weights
 from service.engines.target_model import PolarityUnavailableError
 from tests.conftest import ARTICLES, EMPTY_STANZA, REDIS_URL, ROOT, base_settings
 from tests.contract import check
-from tests.test_polarity_model import NEEDS_WEIGHTS, TRAINED
+from tests.test_polarity_model import TRAINED
 
 
 def untrained_weights_file(path: Path, seed: int) -> Path:
@@ -37,11 +36,9 @@ def untrained_weights_file(path: Path, seed: int) -> Path:
 
 
 @pytest.fixture(scope="session")
-def weights(tmp_path_factory) -> Path:
-    """The trained weights where there are some, else a real untrained classifier's."""
-    if TRAINED.is_file():
-        return TRAINED
-    return untrained_weights_file(tmp_path_factory.mktemp("polarity") / "untrained.safetensors", 0)
+def weights() -> Path:
+    """The trained weights the tests read the model's direction with."""
+    return TRAINED
 
 
 @pytest.fixture(scope="session")
@@ -227,7 +224,6 @@ def test_one_batched_model_call_per_answer(model_registry):
     assert len(calls) == 1 and 1 < calls[0] <= len(held) < answer["sentences"]
 
 
-@NEEDS_WEIGHTS
 @pytest.mark.parametrize(
     ("language", "text", "name", "label"),
     [
@@ -250,7 +246,6 @@ def test_the_model_reads_unambiguous_polarity_toward_a_named_actor(
     assert actor["sentiment"]["label"] == label
 
 
-@NEEDS_WEIGHTS
 def test_the_seed_articles_gold_holds_with_the_model(model_registry, sample_text):
     answer = check(
         _client(model_registry).post("/v1/enrich", json={"text": sample_text, "language": "fr"}),
@@ -262,7 +257,6 @@ def test_the_seed_articles_gold_holds_with_the_model(model_registry, sample_text
         assert sentiment["label"] == "negative" and sentiment["evidence"], name
 
 
-@NEEDS_WEIGHTS
 @pytest.mark.parametrize(
     ("language", "text", "target"),
     [
@@ -286,7 +280,6 @@ def test_an_actors_stance_toward_a_target_reads_the_model_in_its_clause(
     assert words[0]["text"] == target
 
 
-@NEEDS_WEIGHTS
 def test_a_victim_read_negative_is_no_stance_of_the_speaker_toward_it(model_registry):
     # The model reads Ukraine negative (what is done to it); that is Russia's stance
     # (its own act), not the speaker's: the United States do not oppose Ukraine.
@@ -310,7 +303,6 @@ def test_a_victim_read_negative_is_no_stance_of_the_speaker_toward_it(model_regi
     assert readings("Russie") == ["learned model, in its clause"]
 
 
-@NEEDS_WEIGHTS
 def test_the_author_of_another_act_in_the_clause_is_no_stance_of_the_agent(model_registry):
     # "after a complaint by Spotify": the model reads Spotify through its complaint; the
     # Commission fining Apple says nothing of the Commission's stance toward Spotify.
@@ -329,7 +321,6 @@ def test_the_author_of_another_act_in_the_clause_is_no_stance_of_the_agent(model
     assert toward[apple["id"]] == "oppose"
 
 
-@NEEDS_WEIGHTS
 def test_a_sure_neutral_reading_is_the_label_and_the_lexicons_words_only_explain(
     model_registry,
 ):
