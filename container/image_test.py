@@ -174,7 +174,9 @@ def check_answer(base: str, language: str) -> None:
         )
     assert status == 200, f"{language}: {status} {body}"
     assert body["language"] == language, body["language"]
+    # A stance's target is an actor or one of the client's targets ("lumber" is t1).
     names = {a["id"]: a["name"] for a in body["actors"]}
+    names |= {t["id"]: f"'{t['text']}'" for t in body.get("targets", [])}
     stances = [
         f"{a['name']} -> {names.get(s['target'], s['target'])} {s['label']}"
         for a in body["actors"]
