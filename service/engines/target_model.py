@@ -2,13 +2,13 @@
 process with the engines.
 
 Decision (README, Settings): ``POLARITY_MODEL=auto`` (the default) loads the model when the
-weights file exists and otherwise serves lexicon-only, saying so in the log and in
-``/v1/languages``; so a checkout without trained weights still starts. Once the model is to
-load (``on``, or ``auto`` with the weights there), anything that stops it (a missing or
-corrupt base package, unusable weights, under ``on`` a missing file) is a start-up error
-naming the file or package and the command that fixes it: a service that silently lost
-its model would answer worse without anyone noticing. ``off`` never loads it (for
-operators short on memory). torch is imported only when the model loads.
+weights file exists (the committed one, by default) and otherwise serves lexicon-only,
+saying so in the log and in ``/v1/languages``; so an install whose weights file was left out
+still starts. Once the model is to load (``on``, or ``auto`` with the weights there),
+anything that stops it (a missing or corrupt base package, unusable weights, under ``on`` a
+missing file) is a start-up error naming the file or package and the command that fixes
+it: a service that silently lost its model would answer worse without anyone noticing.
+``off`` never loads it (for operators short on memory). torch is imported only when the model loads.
 """
 
 from __future__ import annotations
@@ -61,9 +61,9 @@ def load_target_model(settings: Settings) -> tuple[PolarityScorer | None, Polari
         return None, PolarityStatus("missing", detail=detail)
     if not path.is_file():  # under "on"
         raise PolarityUnavailableError(
-            f"POLARITY_MODEL=on but there is no polarity weights file at {path} (trained "
-            f"weights go to {DEFAULT_POLARITY_WEIGHTS} once committed; `make train` makes "
-            "them; POLARITY_WEIGHTS names another file; POLARITY_MODEL=off serves lexicon-only)"
+            f"POLARITY_MODEL=on but there is no polarity weights file at {path} (the "
+            f"committed weights are {DEFAULT_POLARITY_WEIGHTS}, restored by `git checkout`; "
+            "`make train` makes new ones; POLARITY_MODEL=off serves lexicon-only)"
         )
     began = time.perf_counter()
     try:
