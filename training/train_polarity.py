@@ -110,7 +110,9 @@ def with_context_spans(
 
     The service scores every mention of a sentence in one pass, all in ``[ ]``; trained on
     NewsMTSC's one or two marked targets alone, the model reads a target less well among
-    other marks (dev 0.842 alone, 0.831 with the sentence's entities marked too).
+    other marks (dev 0.842 alone, 0.826 with the sentence's entities and pronouns marked
+    too). Training with them on half the sentences (``--context-brackets 0.5``) gave 0.824
+    marked: tried, not the default (docs/model.md).
     """
     import spacy  # only this option needs it
 
