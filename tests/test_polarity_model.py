@@ -235,6 +235,7 @@ def test_the_committed_weights_are_the_pinned_ones(base):
 
 def test_a_damaged_copy_of_pinned_weights_is_refused_naming_the_fix(base, tmp_path):
     pin = DEFAULT_WEIGHTS.with_name(DEFAULT_WEIGHTS.name + ".sha256")
+    pinned_sha = pin.read_text(encoding="ascii").split()[0]
     copy = tmp_path / DEFAULT_WEIGHTS.name
     shutil.copy(pin, tmp_path)
     data = bytearray(DEFAULT_WEIGHTS.read_bytes())
@@ -244,5 +245,8 @@ def test_a_damaged_copy_of_pinned_weights_is_refused_naming_the_fix(base, tmp_pa
         PolarityScorer(copy, base=base)
     # The same bytes without a pin beside them are an operator's own file, and load.
     (tmp_path / pin.name).unlink()
-    loaded = PolarityScorer(copy, base=base)
-    assert loaded.weights_sha256 != pin.read_text(encoding="ascii").split()[0]
+    assert PolarityScorer(copy, base=base).weights_sha256 != pinned_sha
+    # An empty pin describes no file: refused, not a crash.
+    (tmp_path / pin.name).write_text("", encoding="ascii")
+    with pytest.raises(EngineLoadError, match="its pin"):
+        PolarityScorer(copy, base=base)

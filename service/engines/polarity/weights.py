@@ -67,7 +67,8 @@ def _check_pin(path: Path, digest: str) -> None:
     pin = path.with_name(path.name + ".sha256")
     if not pin.is_file():
         return
-    expected = pin.read_text(encoding="ascii").split()[0]
+    # `sha256sum` format: the digest, then the file's name; an empty pin matches nothing.
+    expected = (pin.read_text(encoding="ascii", errors="replace").split() or [""])[0]
     if digest != expected:
         raise EngineLoadError(
             f"{path} has sha256 {digest[:16]}, its pin {pin.name} says {expected[:16]}: the "
